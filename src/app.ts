@@ -1,0 +1,74 @@
+import type { Config } from './config.js';
+import { CursorClock } from './live/cursorClock.js';
+import { Projection } from './projection/projection.js';
+import type { Delta } from './projection/records.js';
+import type { AppContext } from './schema/context.js';
+import { startHttpServer, type RunningHttpServer } from './server/httpServer.js';
+import { createCellgraphYoga } from './server/yoga.js';
+import { EventReader } from './source/eventReader.js';
+import { Ingestor } from './source/ingest.js';
+import { JetStreamSource } from './source/jetstreamSource.js';
+import type { Logger } from './util/logger.js';
+
+export interface Cellgraph {
+  readonly projection: Projection;
+  readonly source: JetStreamSource;
+  readonly clock: CursorClock;
+  readonly http: RunningHttpServer;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires one process: JetStream source → ingest → projection → (clock,
+ * subscribers), and the HTTP/WebSocket server reading the projection. The
+ * HTTP server is up before NATS is reached, so /healthz answers from the
+ * first second and /readyz tells when the replay is done.
+ */
+export async function startCellgraph(config: Config, natsUrl: string, logger: Logger): Promise<Cellgraph> {
+  const projection = new Projection({ dedupWindow: config.CELLGRAPH_DEDUP_WINDOW });
+  const clock = new CursorClock();
+  const deltaListeners: ((seq: number, deltas: readonly Delta[]) => void)[] = [];
+  const ingestor = new Ingestor(
+    projection,
+    (seq, deltas) => {
+      for (const listener of deltaListeners) listener(seq, deltas);
+      clock.advance(seq);
+    },
+    logger,
+  );
+  const source = new JetStreamSource(
+    {
+      url: natsUrl,
+      stream: config.CELLGRAPH_STREAM,
+      subjects: config.CELLGRAPH_SUBJECTS,
+      createStream: config.CELLGRAPH_CREATE_STREAM,
+      batch: config.CELLGRAPH_REPLAY_BATCH,
+      logger,
+    },
+    ingestor,
+  );
+  const context: AppContext = {
+    config,
+    projection,
+    clock,
+    sourceStatus: () => source.status(),
+    streamName: config.CELLGRAPH_STREAM,
+    events: new EventReader(() => source.client, config.CELLGRAPH_STREAM),
+  };
+  const yoga = createCellgraphYoga({ context, graphiql: config.CELLGRAPH_GRAPHIQL });
+  const http = await startHttpServer({ yoga, host: config.CELLGRAPH_HOST, port: config.CELLGRAPH_PORT, logger });
+  source.start();
+
+  return {
+    projection,
+    source,
+    clock,
+    http,
+    url: http.url,
+    async stop() {
+      await http.close();
+      await source.stop();
+    },
+  };
+}

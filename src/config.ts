@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Every setting cellgraph reads, from the environment, validated once at
+ * start. The inferred `Config` type is the only description of the config.
+ */
+export const configSchema = z.object({
+  /** Unset means: use NATS on 127.0.0.1:4222, or start an embedded one (see `embeddedNats`). */
+  CELLGRAPH_NATS_URL: z.string().min(1).optional(),
+  CELLGRAPH_STREAM: z.string().regex(/^[^.*>\s]+$/, 'must be a valid stream name').default('CELLOS_EVENTS'),
+  CELLGRAPH_SUBJECTS: z.string().min(1).default('cellos.events.>'),
+  /** false for read-only deployments: never create the stream. */
+  CELLGRAPH_CREATE_STREAM: bool.default(true),
+  CELLGRAPH_HOST: z.string().min(1).default('127.0.0.1'),
+  CELLGRAPH_PORT: int(0, 65535).default(4000),
+  CELLGRAPH_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** auto: start a local nats-server only when no URL is set and nothing listens on 4222. */
+  CELLGRAPH_EMBEDDED_NATS: z.enum(['auto', 'never']).default('auto'),
+  CELLGRAPH_DATA_DIR: z.string().min(1).default('.cellgraph'),
+  CELLGRAPH_REPLAY_BATCH: int(1, 100_000).default(10_000),
+  CELLGRAPH_DEDUP_WINDOW: int(0, 10_000_000).default(100_000),
+  CELLGRAPH_DEFAULT_PAGE_SIZE: int(1, 1000).default(100),
+  CELLGRAPH_MAX_PAGE_SIZE: int(1, 1000).default(1000),
+  CELLGRAPH_GRAPHIQL: bool.default(true),
+  /** How long a query with `minSeq` ahead of the cursor waits before CURSOR_AHEAD. */
+  CELLGRAPH_MIN_SEQ_WAIT_MS: int(0, 60_000).default(5_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty variables count as unset, as in most twelve-factor tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('CELLGRAPH_') && v !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';

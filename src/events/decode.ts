@@ -1,0 +1,212 @@
+import type { z } from 'zod';
+import {
+  cellCommandCompletedDataSchema,
+  cellDestroyedDataSchema,
+  cellFailedDataSchema,
+  cellOtherDataSchema,
+  cellStartedDataSchema,
+  cloudEventSchema,
+  correlationSchema,
+  formationDataSchema,
+  type CloudEvent,
+} from './schemas.js';
+import {
+  CELL_COMMAND_COMPLETED,
+  CELL_DESTROYED,
+  CELL_FAILED,
+  CELL_STARTED,
+  FORMATION_PREFIX,
+  isFormationPhase,
+  shortTypeName,
+  type FormationPhase,
+} from './types.js';
+
+/** What every decoded event keeps of its envelope. */
+export interface EventEnvelope {
+  /** CloudEvent id: the idempotency key for duplicates re-published by the producer. */
+  id: string;
+  /** Short type name (`cell.lifecycle.v1.started`), whatever spelling was on the wire. */
+  type: string;
+  time: string | null;
+}
+
+export type CellAction = 'started' | 'commandCompleted' | 'destroyed' | 'failed' | 'touched';
+
+export interface CellEvent extends EventEnvelope {
+  kind: 'cell';
+  action: CellAction;
+  cellId: string;
+  specId?: string;
+  runId?: string;
+  formationId?: string;
+  tenantId?: string;
+  exitCode?: number;
+  outcome?: 'succeeded' | 'failed';
+  terminalState?: 'clean' | 'forced';
+  reason?: string;
+}
+
+export interface FormationEvent extends EventEnvelope {
+  kind: 'formation';
+  phase: FormationPhase;
+  formationId: string;
+  name?: string;
+  document?: Record<string, unknown>;
+  reason?: string;
+}
+
+/** Valid CloudEvent that cellgraph does not project (unknown type, cell event without a cell). */
+export interface SkippedEvent {
+  kind: 'skipped';
+  type: string;
+  reason: string;
+}
+
+/** Not an event we can trust: counted with its reason, never applied. */
+export interface RejectedEvent {
+  kind: 'rejected';
+  reason: string;
+}
+
+export type DecodedEvent = CellEvent | FormationEvent | SkippedEvent | RejectedEvent;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const MAX_REASON_LENGTH = 300;
+
+function describeIssues(error: z.ZodError, prefix: string): string {
+  const text = error.issues
+    .slice(0, 3)
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH)}…` : text;
+}
+
+function rejected(reason: string): RejectedEvent {
+  return { kind: 'rejected', reason };
+}
+
+/** Parses bytes into a JSON object, or says why it is not one. */
+export type ParsedBody = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string };
+
+export function parseJsonObject(body: Uint8Array | string): ParsedBody {
+  let text: string;
+  try {
+    text = typeof body === 'string' ? body : utf8.decode(body);
+  } catch {
+    return { ok: false, reason: 'body is not valid UTF-8' };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `body is not valid JSON: ${(error as Error).message.slice(0, 120)}` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const got = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+    return { ok: false, reason: `body is not a JSON object (got ${got})` };
+  }
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
+function correlationOf(event: CloudEvent, data: { correlation?: z.infer<typeof correlationSchema> }) {
+  // Extension attributes are optional and unvalidated by producers: a
+  // malformed one is ignored rather than costing us a valid event.
+  const extension = correlationSchema.safeParse(event['correlation']);
+  const ext = extension.success ? extension.data : undefined;
+  return {
+    formationId: data.correlation?.formationId ?? ext?.formationId,
+    tenantId: data.correlation?.tenantId ?? ext?.tenantId,
+  };
+}
+
+function decodeCell(envelope: EventEnvelope, event: CloudEvent): DecodedEvent {
+  const schema =
+    envelope.type === CELL_STARTED
+      ? cellStartedDataSchema
+      : envelope.type === CELL_COMMAND_COMPLETED
+        ? cellCommandCompletedDataSchema
+        : envelope.type === CELL_DESTROYED
+          ? cellDestroyedDataSchema
+          : envelope.type === CELL_FAILED
+            ? cellFailedDataSchema
+            : cellOtherDataSchema;
+  if (event.data === undefined || event.data === null || typeof event.data !== 'object' || Array.isArray(event.data)) {
+    return rejected(`data must be a JSON object for ${envelope.type}`);
+  }
+  const parsed = schema.safeParse(event.data);
+  if (!parsed.success) return rejected(describeIssues(parsed.error, 'data'));
+  const data = parsed.data as z.infer<typeof cellCommandCompletedDataSchema> &
+    z.infer<typeof cellDestroyedDataSchema> & { cellId?: string };
+  if (data.cellId === undefined) return { kind: 'skipped', type: envelope.type, reason: 'cell event without cellId' };
+
+  const correlation = correlationOf(event, data);
+  const action =
+    envelope.type === CELL_STARTED
+      ? 'started'
+      : envelope.type === CELL_COMMAND_COMPLETED
+        ? 'commandCompleted'
+        : envelope.type === CELL_DESTROYED
+          ? 'destroyed'
+          : envelope.type === CELL_FAILED
+            ? 'failed'
+            : 'touched';
+  const cell: CellEvent = { kind: 'cell', action, ...envelope, cellId: data.cellId };
+  if (data.specId !== undefined) cell.specId = data.specId;
+  if (data.runId !== undefined) cell.runId = data.runId;
+  const formationId = data.formationId ?? correlation.formationId;
+  if (formationId !== undefined) cell.formationId = formationId.toLowerCase();
+  const tenantId = data.tenantId ?? correlation.tenantId;
+  if (tenantId !== undefined) cell.tenantId = tenantId;
+  if (action === 'commandCompleted') cell.exitCode = data.exitCode;
+  if (action === 'destroyed') {
+    cell.outcome = data.outcome;
+    if (data.terminalState !== undefined) cell.terminalState = data.terminalState;
+  }
+  if ((action === 'destroyed' || action === 'failed') && data.reason !== undefined) cell.reason = data.reason;
+  return cell;
+}
+
+function decodeFormation(envelope: EventEnvelope, event: CloudEvent, phase: FormationPhase): DecodedEvent {
+  if (event.data === undefined || event.data === null || typeof event.data !== 'object' || Array.isArray(event.data)) {
+    return rejected(`data must be a JSON object for ${envelope.type}`);
+  }
+  const parsed = formationDataSchema.safeParse(event.data);
+  if (!parsed.success) return rejected(describeIssues(parsed.error, 'data'));
+  const data = parsed.data;
+  const formation: FormationEvent = {
+    kind: 'formation',
+    ...envelope,
+    phase,
+    formationId: (data.formationId ?? data.id)!.toLowerCase(),
+  };
+  if (data.name !== undefined) formation.name = data.name;
+  if (data.document !== undefined) formation.document = data.document;
+  if (data.reason !== undefined) formation.reason = data.reason;
+  return formation;
+}
+
+/** Decodes an already-parsed JSON object into a typed event, a skip or a rejection. */
+export function decodeObject(value: Record<string, unknown>): DecodedEvent {
+  const envelopeResult = cloudEventSchema.safeParse(value);
+  if (!envelopeResult.success) return rejected(describeIssues(envelopeResult.error, ''));
+  const event = envelopeResult.data;
+  const type = shortTypeName(event.type);
+  const envelope: EventEnvelope = { id: event.id, type, time: event.time ?? null };
+
+  if (type.startsWith(FORMATION_PREFIX)) {
+    const phase = type.slice(FORMATION_PREFIX.length);
+    if (isFormationPhase(phase)) return decodeFormation(envelope, event, phase);
+    return { kind: 'skipped', type, reason: `unknown formation phase "${phase}"` };
+  }
+  if (type.startsWith('cell.')) return decodeCell(envelope, event);
+  return { kind: 'skipped', type, reason: 'unknown event type' };
+}
+
+/** Message body (bytes off the stream) to a typed event, a skip or a rejection. Never throws. */
+export function decodeEvent(body: Uint8Array | string): DecodedEvent {
+  const parsed = parseJsonObject(body);
+  return parsed.ok ? decodeObject(parsed.value) : rejected(parsed.reason);
+}

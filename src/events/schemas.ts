@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * The zod schemas are the single source of the event types: the TypeScript
+ * types below are inferred from them, never written by hand.
+ */
+
+// CloudEvents 1.0, structured JSON mode. Unknown attributes are extension
+// attributes: kept (looseObject), never required.
+export const cloudEventSchema = z.looseObject({
+  specversion: z.literal('1.0', { error: 'specversion must be "1.0"' }),
+  id: z.string().min(1, 'id must be a non-empty string'),
+  source: z.string().min(1, 'source must be a non-empty string'),
+  type: z.string().min(1, 'type must be a non-empty string'),
+  time: z.iso.datetime({ offset: true, error: 'time must be an RFC 3339 timestamp' }).optional(),
+  datacontenttype: z.string().optional(),
+  subject: z.string().optional(),
+  data: z.unknown().optional(),
+});
+export type CloudEvent = z.infer<typeof cloudEventSchema>;
+
+const uuid = z.uuid();
+const int32 = z.int32();
+
+// Correlation travels in `data.correlation` or as an extension attribute.
+export const correlationSchema = z.looseObject({
+  formationId: uuid.optional(),
+  tenantId: z.string().optional(),
+});
+
+// Fields every cell event may carry.
+const cellBase = {
+  cellId: z.string().min(1, 'cellId must be a non-empty string'),
+  specId: z.string().min(1).optional(),
+  runId: z.string().min(1).optional(),
+  formationId: uuid.optional(),
+  tenantId: z.string().optional(),
+  correlation: correlationSchema.optional(),
+};
+
+export const cellStartedDataSchema = z.looseObject({ ...cellBase, specId: z.string().min(1, 'specId must be a non-empty string') });
+export const cellCommandCompletedDataSchema = z.looseObject({
+  ...cellBase,
+  exitCode: int32,
+  argv: z.array(z.string()).optional(),
+  durationMs: z.number().nonnegative().optional(),
+  spawnError: z.string().optional(),
+});
+export const cellDestroyedDataSchema = z.looseObject({
+  ...cellBase,
+  outcome: z.enum(['succeeded', 'failed']),
+  terminalState: z.enum(['clean', 'forced']).optional(),
+  reason: z.string().optional(),
+});
+export const cellFailedDataSchema = z.looseObject({ ...cellBase, reason: z.string().optional() });
+// Observability, export, identity, ... events: only the cell link matters.
+export const cellOtherDataSchema = z.looseObject({ ...cellBase, cellId: cellBase.cellId.optional() });
+
+export const formationDataSchema = z
+  .looseObject({
+    formationId: uuid.optional(),
+    // decided: `id` is accepted as an alias of `formationId`
+    id: uuid.optional(),
+    name: z.string().optional(),
+    document: z.record(z.string(), z.unknown()).optional(),
+    reason: z.string().optional(),
+  })
+  .refine((d) => d.formationId !== undefined || d.id !== undefined, { message: 'formationId (or id) is required' });
+
+export type CellStartedData = z.infer<typeof cellStartedDataSchema>;
+export type CellCommandCompletedData = z.infer<typeof cellCommandCompletedDataSchema>;
+export type CellDestroyedData = z.infer<typeof cellDestroyedDataSchema>;
+export type CellFailedData = z.infer<typeof cellFailedDataSchema>;
+export type CellOtherData = z.infer<typeof cellOtherDataSchema>;
+export type FormationData = z.infer<typeof formationDataSchema>;

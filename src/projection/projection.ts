@@ -1,0 +1,142 @@
+import type { DecodedEvent } from '../events/decode.js';
+import { changedCellFields, reduceCell } from './cellReducer.js';
+import { DedupWindow } from './dedupWindow.js';
+import { changedFormationFields, reduceFormation } from './formationReducer.js';
+import type { CellRecord, CellState, Delta, FormationRecord } from './records.js';
+
+export interface Rejection {
+  readonly seq: number;
+  readonly reason: string;
+}
+
+export type ApplyOutcome = 'applied' | 'duplicate' | 'skipped' | 'rejected';
+
+export interface ProjectionCounts {
+  applied: number;
+  duplicates: number;
+  skipped: number;
+  rejected: number;
+}
+
+export interface ProjectionOptions {
+  /** How many recent CloudEvent ids are remembered to drop re-published duplicates. */
+  dedupWindow?: number;
+  /** How many recent rejections are kept for `Query.projection`. */
+  recentRejections?: number;
+}
+
+const MAX_SKIPPED_TYPES = 200;
+
+/**
+ * The in-memory read model: every cell and formation, the cursor (highest
+ * seq applied) and the counts. `apply` is synchronous and does no I/O, so a
+ * resolver always reads one consistent cursor.
+ */
+export class Projection {
+  readonly cells = new Map<string, CellRecord>();
+  readonly formations = new Map<string, FormationRecord>();
+  /** Cell ids in first-seen order, with their firstSeq alongside for binary search. */
+  readonly cellOrder: string[] = [];
+  readonly cellOrderSeq: number[] = [];
+  readonly formationOrder: string[] = [];
+  /** Cells of each formation, in first-seen order. */
+  private readonly cellsByFormation = new Map<string, Set<string>>();
+  readonly stateCounts: Record<CellState, number> = { pending: 0, running: 0, destroyed: 0 };
+  readonly counts: ProjectionCounts = { applied: 0, duplicates: 0, skipped: 0, rejected: 0 };
+  readonly skippedByType = new Map<string, number>();
+  private readonly rejections: Rejection[] = [];
+  private readonly dedup: DedupWindow;
+  private readonly maxRejections: number;
+  cursor = 0;
+
+  constructor(options: ProjectionOptions = {}) {
+    this.dedup = new DedupWindow(options.dedupWindow ?? 100_000);
+    this.maxRejections = options.recentRejections ?? 50;
+  }
+
+  /**
+   * Applies the event at `seq`. Returns the deltas it caused (none for a
+   * duplicate, a skip or a rejection). Events at or below the cursor were
+   * already applied and are ignored, which makes redelivery harmless.
+   */
+  apply(seq: number, event: DecodedEvent, out: Delta[] = []): ApplyOutcome | 'stale' {
+    if (seq <= this.cursor) return 'stale';
+    this.cursor = seq;
+    switch (event.kind) {
+      case 'rejected':
+        this.reject(seq, event.reason);
+        return 'rejected';
+      case 'skipped': {
+        this.counts.skipped += 1;
+        const key = this.skippedByType.has(event.type) || this.skippedByType.size < MAX_SKIPPED_TYPES ? event.type : '(other)';
+        this.skippedByType.set(key, (this.skippedByType.get(key) ?? 0) + 1);
+        return 'skipped';
+      }
+      case 'cell': {
+        if (this.dedup.checkAndRemember(event.id)) {
+          this.counts.duplicates += 1;
+          return 'duplicate';
+        }
+        const before = this.cells.get(event.cellId) ?? null;
+        const after = reduceCell(before ?? undefined, event, seq);
+        this.storeCell(before, after);
+        this.counts.applied += 1;
+        out.push({ entity: 'cell', seq, before, after, changed: changedCellFields(before, after) });
+        return 'applied';
+      }
+      case 'formation': {
+        if (this.dedup.checkAndRemember(event.id)) {
+          this.counts.duplicates += 1;
+          return 'duplicate';
+        }
+        const before = this.formations.get(event.formationId) ?? null;
+        const after = reduceFormation(before ?? undefined, event, seq);
+        if (before === null) this.formationOrder.push(after.id);
+        this.formations.set(after.id, after);
+        this.counts.applied += 1;
+        out.push({ entity: 'formation', seq, before, after, changed: changedFormationFields(before, after) });
+        return 'applied';
+      }
+    }
+  }
+
+  /** Counts a body that could not even be decoded (for example beyond max_payload). */
+  reject(seq: number, reason: string): void {
+    if (seq > this.cursor) this.cursor = seq;
+    this.counts.rejected += 1;
+    this.rejections.push({ seq, reason });
+    if (this.rejections.length > this.maxRejections) this.rejections.shift();
+  }
+
+  /** Most recent rejections, newest first. */
+  recentRejections(): readonly Rejection[] {
+    return [...this.rejections].reverse();
+  }
+
+  cellIdsOfFormation(formationId: string): ReadonlySet<string> {
+    return this.cellsByFormation.get(formationId) ?? new Set();
+  }
+
+  get cellCount(): number {
+    return this.cells.size;
+  }
+
+  private storeCell(before: CellRecord | null, after: CellRecord): void {
+    this.cells.set(after.id, after);
+    if (before === null) {
+      this.cellOrder.push(after.id);
+      this.cellOrderSeq.push(after.firstSeq);
+    } else {
+      this.stateCounts[before.state] -= 1;
+    }
+    this.stateCounts[after.state] += 1;
+    if (before?.formationId !== after.formationId) {
+      if (before?.formationId) this.cellsByFormation.get(before.formationId)?.delete(after.id);
+      if (after.formationId) {
+        let members = this.cellsByFormation.get(after.formationId);
+        if (!members) this.cellsByFormation.set(after.formationId, (members = new Set()));
+        members.add(after.id);
+      }
+    }
+  }
+}

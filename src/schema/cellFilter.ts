@@ -1,0 +1,62 @@
+import { compileCellFilter, type CellFilter } from '../projection/cellQuery.js';
+import { builder } from './builder.js';
+import { CellOutcomeEnum, CellStateEnum } from './enums.js';
+import { apiError, ErrorCode } from './errors.js';
+
+export const TimeRangeInput = builder.inputType('TimeRange', {
+  description: 'Inclusive time range; leave an end out to keep it open.',
+  fields: (t) => ({
+    from: t.field({ type: 'DateTime' }),
+    to: t.field({ type: 'DateTime' }),
+  }),
+});
+
+export const CellFilterInput = builder.inputType('CellFilter', {
+  description: 'All given conditions must hold.',
+  fields: (t) => ({
+    ids: t.stringList({ description: 'Only these cell ids.' }),
+    state: t.field({ type: CellStateEnum }),
+    states: t.field({ type: [CellStateEnum], description: 'Any of these states.' }),
+    specId: t.string(),
+    runId: t.string(),
+    formationId: t.field({ type: 'UUID' }),
+    tenantId: t.string(),
+    outcome: t.field({ type: CellOutcomeEnum }),
+    startedAt: t.field({ type: TimeRangeInput }),
+    destroyedAt: t.field({ type: TimeRangeInput }),
+  }),
+});
+
+export type CellFilterArg = typeof CellFilterInput.$inferInput;
+
+/** The GraphQL filter as the projection's filter; a contradiction or bad bound is BAD_FILTER. */
+export function toCellFilter(input: CellFilterArg | null | undefined): CellFilter | null {
+  if (!input) return null;
+  const states = [...(input.states ?? []), ...(input.state ? [input.state] : [])];
+  if (input.state && input.states && !input.states.includes(input.state)) {
+    throw apiError(ErrorCode.BAD_FILTER, 'state and states contradict each other: nothing can match.');
+  }
+  const filter: CellFilter = {
+    ids: input.ids ?? null,
+    states: input.state ? [input.state] : states.length ? states : null,
+    specId: input.specId ?? null,
+    runId: input.runId ?? null,
+    formationId: input.formationId ?? null,
+    tenantId: input.tenantId ?? null,
+    outcome: input.outcome ?? null,
+    startedAt: input.startedAt ?? null,
+    destroyedAt: input.destroyedAt ?? null,
+  };
+  for (const range of ['startedAt', 'destroyedAt'] as const) {
+    const r = filter[range];
+    if (r?.from && r.to && Date.parse(r.from) > Date.parse(r.to)) {
+      throw apiError(ErrorCode.BAD_FILTER, `${range}.from is after ${range}.to: nothing can match.`);
+    }
+  }
+  try {
+    compileCellFilter(filter);
+  } catch (error) {
+    throw apiError(ErrorCode.BAD_FILTER, (error as Error).message);
+  }
+  return filter;
+}

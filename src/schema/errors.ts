@@ -1,0 +1,23 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Stable `extensions.code` values: clients branch on these, so they are part
+ * of the API and never change meaning.
+ */
+export const ErrorCode = {
+  BAD_ARGUMENT: 'BAD_ARGUMENT',
+  BAD_FILTER: 'BAD_FILTER',
+  BAD_CURSOR: 'BAD_CURSOR',
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  CURSOR_AHEAD: 'CURSOR_AHEAD',
+  STREAM_UNAVAILABLE: 'STREAM_UNAVAILABLE',
+  LAGGED: 'LAGGED',
+  STREAM_RESET: 'STREAM_RESET',
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function apiError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extensions } });
+}

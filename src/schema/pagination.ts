@@ -1,0 +1,65 @@
+import { apiError, ErrorCode } from './errors.js';
+import type { AppContext } from './context.js';
+
+/** Relay page arguments, checked against the configured caps. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export function pageSize(args: PageArgs, ctx: AppContext): { first: number | null; last: number | null } {
+  const max = ctx.config.CELLGRAPH_MAX_PAGE_SIZE;
+  if (args.first != null && args.last != null) {
+    throw apiError(ErrorCode.BAD_ARGUMENT, 'Pass either first or last, not both.');
+  }
+  for (const [name, value] of [['first', args.first], ['last', args.last]] as const) {
+    if (value == null) continue;
+    if (value < 0) throw apiError(ErrorCode.BAD_ARGUMENT, `${name} must not be negative.`);
+    if (value > max) {
+      throw apiError(ErrorCode.LIMIT_EXCEEDED, `${name} is ${value}, above the page size limit of ${max}.`, { limit: max, argument: name });
+    }
+  }
+  if (args.first == null && args.last == null) return { first: ctx.config.CELLGRAPH_DEFAULT_PAGE_SIZE, last: null };
+  return { first: args.first ?? null, last: args.last ?? null };
+}
+
+/** Opaque page cursors: base64url JSON, tagged with the order they belong to. */
+export function encodeCursor(order: string, key: unknown, id: string): string {
+  return Buffer.from(JSON.stringify([order, key, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, order: string): { key: number | string | null; id: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw apiError(ErrorCode.BAD_CURSOR, 'Malformed page cursor: pass back an edge cursor or pageInfo cursor unchanged.');
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 3 ||
+    typeof parsed[2] !== 'string' ||
+    !(parsed[1] === null || typeof parsed[1] === 'number' || typeof parsed[1] === 'string')
+  ) {
+    throw apiError(ErrorCode.BAD_CURSOR, 'Malformed page cursor: pass back an edge cursor or pageInfo cursor unchanged.');
+  }
+  if (parsed[0] !== order) {
+    throw apiError(ErrorCode.BAD_CURSOR, `This cursor belongs to order ${String(parsed[0])}, not ${order}: restart paging without after/before.`);
+  }
+  return { key: parsed[1], id: parsed[2] };
+}
+
+/** Waits until the projection has applied `minSeq`, or fails with CURSOR_AHEAD. */
+export async function awaitMinSeq(ctx: AppContext, minSeq: number | null | undefined): Promise<void> {
+  if (minSeq == null || minSeq <= ctx.projection.cursor) return;
+  const reached = await ctx.clock.waitFor(minSeq, ctx.config.CELLGRAPH_MIN_SEQ_WAIT_MS);
+  if (!reached) {
+    throw apiError(
+      ErrorCode.CURSOR_AHEAD,
+      `This replica has applied up to seq ${ctx.projection.cursor}, behind the requested minSeq ${minSeq}. Retry, or ask another replica.`,
+      { cursor: ctx.projection.cursor, minSeq },
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import type { ReplayProgressSnapshot } from '../source/replayProgress.js';
+import type { Rejection } from '../projection/projection.js';
+import { builder } from './builder.js';
+import { awaitMinSeq } from './pagination.js';
+
+const ReplayProgressRef = builder.objectRef<ReplayProgressSnapshot>('ReplayProgress').implement({
+  description: 'Boot replay: from the cursor at start to the stream last seq read at boot.',
+  fields: (t) => ({
+    target: t.expose('target', { type: 'Seq', description: 'Stream last seq read at boot.' }),
+    done: t.exposeBoolean('done'),
+    percent: t.exposeFloat('percent'),
+    eventsPerSecond: t.exposeFloat('eventsPerSecond'),
+    etaSeconds: t.exposeFloat('etaSeconds', { nullable: true }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const RejectionRef = builder.objectRef<Rejection>('Rejection').implement({
+  description: 'An event the projection could not use: counted, skipped, never applied.',
+  fields: (t) => ({
+    seq: t.expose('seq', { type: 'Seq' }),
+    reason: t.exposeString('reason'),
+  }),
+});
+
+const SkippedTypeRef = builder.objectRef<{ type: string; count: number }>('SkippedType').implement({
+  fields: (t) => ({ type: t.exposeString('type'), count: t.exposeInt('count') }),
+});
+
+const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implement({
+  description: 'State of this replica\'s projection and of its stream.',
+  fields: (t) => ({
+    stream: t.string({ resolve: (_p, _a, ctx) => ctx.streamName }),
+    cursor: t.field({ type: 'Seq', description: 'Highest seq applied.', resolve: (p) => p.readAt }),
+    streamLastSeq: t.field({ type: 'Seq', description: 'Last seq of the stream, as last seen.', resolve: (_p, _a, ctx) => ctx.sourceStatus().streamLastSeq }),
+    lag: t.field({
+      type: 'Seq',
+      description: 'streamLastSeq - cursor: events stored but not applied yet.',
+      resolve: (p, _a, ctx) => Math.max(0, ctx.sourceStatus().streamLastSeq - p.readAt),
+    }),
+    ready: t.boolean({ description: 'Caught up with the stream last seq read at boot.', resolve: (_p, _a, ctx) => ctx.sourceStatus().ready }),
+    connected: t.boolean({ resolve: (_p, _a, ctx) => ctx.sourceStatus().connected }),
+    lastError: t.string({ nullable: true, resolve: (_p, _a, ctx) => ctx.sourceStatus().lastError }),
+    replay: t.field({ type: ReplayProgressRef, resolve: (_p, _a, ctx) => ctx.sourceStatus().replay }),
+    cellCount: t.int({ resolve: (_p, _a, ctx) => ctx.projection.cells.size }),
+    formationCount: t.int({ resolve: (_p, _a, ctx) => ctx.projection.formations.size }),
+    applied: t.int({ description: 'Events that changed a record.', resolve: (_p, _a, ctx) => ctx.projection.counts.applied }),
+    duplicates: t.int({
+      description: 'Re-published events (same CloudEvent id) dropped without effect.',
+      resolve: (_p, _a, ctx) => ctx.projection.counts.duplicates,
+    }),
+    skipped: t.int({ description: 'Valid events of types cellgraph does not project.', resolve: (_p, _a, ctx) => ctx.projection.counts.skipped }),
+    rejected: t.int({ description: 'Malformed events: counted and skipped.', resolve: (_p, _a, ctx) => ctx.projection.counts.rejected }),
+    skippedTypes: t.field({
+      type: [SkippedTypeRef],
+      resolve: (_p, _a, ctx) => [...ctx.projection.skippedByType].map(([type, count]) => ({ type, count })),
+    }),
+    recentRejections: t.field({
+      type: [RejectionRef],
+      description: 'Most recent rejections, newest first.',
+      resolve: (_p, _a, ctx) => ctx.projection.recentRejections(),
+    }),
+  }),
+});
+
+builder.queryField('projection', (t) =>
+  t.field({
+    type: ProjectionRef,
+    args: { minSeq: t.arg({ type: 'Seq' }) },
+    resolve: async (_root, { minSeq }, ctx) => {
+      await awaitMinSeq(ctx, minSeq);
+      return { readAt: ctx.projection.cursor };
+    },
+  }),
+);

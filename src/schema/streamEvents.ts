@@ -1,0 +1,55 @@
+import type { StreamEvent } from '../source/eventReader.js';
+import { StreamUnavailableError } from '../source/eventReader.js';
+import { builder } from './builder.js';
+import { apiError, ErrorCode } from './errors.js';
+import { shortTypeName } from '../events/types.js';
+
+export const StreamEventRef = builder.objectRef<StreamEvent>('StreamEvent').implement({
+  description: 'One message of the stream, as stored, with its seq.',
+  fields: (t) => ({
+    seq: t.expose('seq', { type: 'Seq' }),
+    subject: t.exposeString('subject'),
+    storedAt: t.expose('storedAt', { type: 'DateTime', description: 'When JetStream stored it.' }),
+    type: t.exposeString('type', { nullable: true, description: 'Short type name (cell.lifecycle.v1.started), whatever spelling was sent.' }),
+    event: t.expose('event', { type: 'JSON', nullable: true, description: 'The CloudEvent as sent; null when the body is not a JSON object.' }),
+    problem: t.exposeString('problem', { nullable: true, description: 'Why the projection rejected or skipped it; null when applied.' }),
+  }),
+});
+
+const EventPageRef = builder
+  .objectRef<{ events: StreamEvent[]; cursor: number; hasMore: boolean }>('EventPage')
+  .implement({
+    fields: (t) => ({
+      events: t.expose('events', { type: [StreamEventRef] }),
+      cursor: t.expose('cursor', { type: 'Seq', description: 'Highest seq examined: pass it as after to read on.' }),
+      hasMore: t.exposeBoolean('hasMore'),
+    }),
+  });
+
+const SCAN_LIMIT = 10_000;
+
+builder.queryField('events', (t) =>
+  t.field({
+    type: EventPageRef,
+    description: `Raw events read back from the stream, seq > after. With types, at most ${SCAN_LIMIT} messages are examined per call; continue from cursor.`,
+    args: {
+      after: t.arg({ type: 'Seq', defaultValue: 0, required: true }),
+      first: t.arg.int({ defaultValue: 100, required: true }),
+      types: t.arg.stringList({ description: 'Only these types, full or short names.' }),
+    },
+    resolve: async (_root, { after, first, types }, ctx) => {
+      const max = ctx.config.CELLGRAPH_MAX_PAGE_SIZE;
+      if (first < 0) throw apiError(ErrorCode.BAD_ARGUMENT, 'first must not be negative.');
+      if (first > max) throw apiError(ErrorCode.LIMIT_EXCEEDED, `first is ${first}, above the page size limit of ${max}.`, { limit: max });
+      try {
+        return await ctx.events.read(after, first, {
+          types: types ? new Set(types.map(shortTypeName)) : undefined,
+          scanLimit: types ? SCAN_LIMIT : first,
+        });
+      } catch (error) {
+        if (error instanceof StreamUnavailableError) throw apiError(ErrorCode.STREAM_UNAVAILABLE, `The stream cannot be read right now: ${error.message}.`);
+        throw error;
+      }
+    },
+  }),
+);

@@ -1,0 +1,59 @@
+import { connect } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+
+export interface PublishOptions {
+  /** Events per second; 0 or undefined means as fast as the server acks. */
+  rate?: number;
+  /** Publishes awaited at once: JetStream acks are pipelined up to this window. */
+  window?: number;
+  signal?: AbortSignal;
+}
+
+/** Publishes raw bodies or CloudEvents to JetStream, acked, pipelined, optionally paced. Returns the acked seqs. */
+export class EventPublisher {
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+  ) {}
+
+  static async connect(url: string): Promise<EventPublisher> {
+    const nc = await connect({ servers: url, name: 'cellgraph-simulator', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    return new EventPublisher(nc, jetstream(nc));
+  }
+
+  async publish(
+    items: Iterable<{ subject: string; event?: unknown; body?: Uint8Array | string }>,
+    options: PublishOptions = {},
+  ): Promise<number[]> {
+    const window = options.window ?? 256;
+    const seqs: number[] = [];
+    const inflight = new Set<Promise<void>>();
+    const started = Date.now();
+    let sent = 0;
+    for (const item of items) {
+      if (options.signal?.aborted) break;
+      if (options.rate && options.rate > 0) {
+        const due = started + (sent / options.rate) * 1000;
+        const wait = due - Date.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      }
+      const body = item.body ?? JSON.stringify(item.event);
+      const index = sent++;
+      const p: Promise<void> = this.js
+        .publish(item.subject, body, { timeout: 30_000 })
+        .then((ack) => {
+          seqs[index] = ack.seq;
+        })
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+      if (inflight.size >= window) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    return seqs;
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => undefined);
+  }
+}

@@ -1,0 +1,53 @@
+import { decodeEvent } from '../events/decode.js';
+import type { Projection } from '../projection/projection.js';
+import type { Delta } from '../projection/records.js';
+import type { Logger } from '../util/logger.js';
+import type { MessageSink } from './jetstreamSource.js';
+
+/** Receives what the projection did with each message: deltas (maybe none) and the new cursor. */
+export type AppliedListener = (seq: number, deltas: readonly Delta[]) => void;
+
+const REJECTION_LOG_WINDOW_MS = 10_000;
+const REJECTION_LOG_BURST = 20;
+
+/**
+ * Bytes off the stream → decoded event → projection → listeners. Rejections
+ * are logged with their seq and reason, at most a burst per window so a
+ * flood of garbage cannot flood the log (the counters still count all).
+ */
+export class Ingestor implements MessageSink {
+  private windowStart = 0;
+  private loggedInWindow = 0;
+  private suppressed = 0;
+
+  constructor(
+    private readonly projection: Projection,
+    private readonly onApplied: AppliedListener,
+    private readonly logger: Logger,
+  ) {}
+
+  get cursor(): number {
+    return this.projection.cursor;
+  }
+
+  ingest(seq: number, body: Uint8Array): void {
+    const event = decodeEvent(body);
+    const deltas: Delta[] = [];
+    const outcome = this.projection.apply(seq, event, deltas);
+    if (outcome === 'stale') return;
+    if (event.kind === 'rejected') this.logRejection(seq, event.reason);
+    this.onApplied(seq, deltas);
+  }
+
+  private logRejection(seq: number, reason: string): void {
+    const now = Date.now();
+    if (now - this.windowStart > REJECTION_LOG_WINDOW_MS) {
+      if (this.suppressed > 0) this.logger.warn({ suppressed: this.suppressed }, 'rejected events not logged individually');
+      this.windowStart = now;
+      this.loggedInWindow = 0;
+      this.suppressed = 0;
+    }
+    if (this.loggedInWindow++ < REJECTION_LOG_BURST) this.logger.warn({ seq, reason }, 'rejected event');
+    else this.suppressed += 1;
+  }
+}
