@@ -1,0 +1,58 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "fragment CellFields on CellRecord {\n  id\n  specId\n  runId\n  state\n  status\n  formationId\n  tenantId\n  startedAt\n  destroyedAt\n  outcome\n  exitCode\n  terminalState\n  reason\n  durationMs\n  firstSeq\n  lastSeq\n  updatedAt\n  eventCount\n}\n\nquery CellsPage($filter: CellFilter, $orderBy: CellOrder, $first: Int, $after: String, $last: Int, $before: String, $minSeq: Seq) {\n  cells(\n    filter: $filter\n    orderBy: $orderBy\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    minSeq: $minSeq\n  ) {\n    totalCount\n    cursor\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        ...CellFields\n      }\n    }\n  }\n}\n\nquery Cell($id: String!, $minSeq: Seq) {\n  cell(id: $id, minSeq: $minSeq) {\n    ...CellFields\n    formation {\n      id\n      name\n      status\n    }\n  }\n}\n\nquery CellCounts($filter: CellFilter) {\n  cellCounts(filter: $filter) {\n    total\n    pending\n    running\n    destroyed\n    succeeded\n    failed\n    cursor\n  }\n}": typeof types.CellFieldsFragmentDoc,
+    "query Formation($id: UUID!) {\n  formation(id: $id) {\n    id\n    name\n    status\n    document\n    reason\n    eventCount\n    lastSeq\n    cells(first: 100) {\n      totalCount\n      edges {\n        node {\n          id\n          state\n        }\n      }\n    }\n  }\n}\n\nquery Formations($filter: FormationFilter, $first: Int, $after: String) {\n  formations(filter: $filter, first: $first, after: $after) {\n    totalCount\n    cursor\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        status\n      }\n    }\n  }\n}": typeof types.FormationDocument,
+    "query ProjectionStatus {\n  projection {\n    stream\n    cursor\n    streamLastSeq\n    lag\n    ready\n    connected\n    cellCount\n    formationCount\n    applied\n    duplicates\n    skipped\n    rejected\n    skippedTypes {\n      type\n      count\n    }\n    recentRejections {\n      seq\n      reason\n    }\n    replay {\n      target\n      done\n      percent\n      eventsPerSecond\n    }\n  }\n}\n\nquery StreamEvents($after: Seq!, $first: Int!, $types: [String!]) {\n  events(after: $after, first: $first, types: $types) {\n    cursor\n    hasMore\n    events {\n      seq\n      subject\n      type\n      event\n      problem\n    }\n  }\n}": typeof types.ProjectionStatusDocument,
+};
+const documents: Documents = {
+    "fragment CellFields on CellRecord {\n  id\n  specId\n  runId\n  state\n  status\n  formationId\n  tenantId\n  startedAt\n  destroyedAt\n  outcome\n  exitCode\n  terminalState\n  reason\n  durationMs\n  firstSeq\n  lastSeq\n  updatedAt\n  eventCount\n}\n\nquery CellsPage($filter: CellFilter, $orderBy: CellOrder, $first: Int, $after: String, $last: Int, $before: String, $minSeq: Seq) {\n  cells(\n    filter: $filter\n    orderBy: $orderBy\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    minSeq: $minSeq\n  ) {\n    totalCount\n    cursor\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        ...CellFields\n      }\n    }\n  }\n}\n\nquery Cell($id: String!, $minSeq: Seq) {\n  cell(id: $id, minSeq: $minSeq) {\n    ...CellFields\n    formation {\n      id\n      name\n      status\n    }\n  }\n}\n\nquery CellCounts($filter: CellFilter) {\n  cellCounts(filter: $filter) {\n    total\n    pending\n    running\n    destroyed\n    succeeded\n    failed\n    cursor\n  }\n}": types.CellFieldsFragmentDoc,
+    "query Formation($id: UUID!) {\n  formation(id: $id) {\n    id\n    name\n    status\n    document\n    reason\n    eventCount\n    lastSeq\n    cells(first: 100) {\n      totalCount\n      edges {\n        node {\n          id\n          state\n        }\n      }\n    }\n  }\n}\n\nquery Formations($filter: FormationFilter, $first: Int, $after: String) {\n  formations(filter: $filter, first: $first, after: $after) {\n    totalCount\n    cursor\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        status\n      }\n    }\n  }\n}": types.FormationDocument,
+    "query ProjectionStatus {\n  projection {\n    stream\n    cursor\n    streamLastSeq\n    lag\n    ready\n    connected\n    cellCount\n    formationCount\n    applied\n    duplicates\n    skipped\n    rejected\n    skippedTypes {\n      type\n      count\n    }\n    recentRejections {\n      seq\n      reason\n    }\n    replay {\n      target\n      done\n      percent\n      eventsPerSecond\n    }\n  }\n}\n\nquery StreamEvents($after: Seq!, $first: Int!, $types: [String!]) {\n  events(after: $after, first: $first, types: $types) {\n    cursor\n    hasMore\n    events {\n      seq\n      subject\n      type\n      event\n      problem\n    }\n  }\n}": types.ProjectionStatusDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "fragment CellFields on CellRecord {\n  id\n  specId\n  runId\n  state\n  status\n  formationId\n  tenantId\n  startedAt\n  destroyedAt\n  outcome\n  exitCode\n  terminalState\n  reason\n  durationMs\n  firstSeq\n  lastSeq\n  updatedAt\n  eventCount\n}\n\nquery CellsPage($filter: CellFilter, $orderBy: CellOrder, $first: Int, $after: String, $last: Int, $before: String, $minSeq: Seq) {\n  cells(\n    filter: $filter\n    orderBy: $orderBy\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    minSeq: $minSeq\n  ) {\n    totalCount\n    cursor\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        ...CellFields\n      }\n    }\n  }\n}\n\nquery Cell($id: String!, $minSeq: Seq) {\n  cell(id: $id, minSeq: $minSeq) {\n    ...CellFields\n    formation {\n      id\n      name\n      status\n    }\n  }\n}\n\nquery CellCounts($filter: CellFilter) {\n  cellCounts(filter: $filter) {\n    total\n    pending\n    running\n    destroyed\n    succeeded\n    failed\n    cursor\n  }\n}"): (typeof documents)["fragment CellFields on CellRecord {\n  id\n  specId\n  runId\n  state\n  status\n  formationId\n  tenantId\n  startedAt\n  destroyedAt\n  outcome\n  exitCode\n  terminalState\n  reason\n  durationMs\n  firstSeq\n  lastSeq\n  updatedAt\n  eventCount\n}\n\nquery CellsPage($filter: CellFilter, $orderBy: CellOrder, $first: Int, $after: String, $last: Int, $before: String, $minSeq: Seq) {\n  cells(\n    filter: $filter\n    orderBy: $orderBy\n    first: $first\n    after: $after\n    last: $last\n    before: $before\n    minSeq: $minSeq\n  ) {\n    totalCount\n    cursor\n    pageInfo {\n      hasNextPage\n      hasPreviousPage\n      startCursor\n      endCursor\n    }\n    edges {\n      cursor\n      node {\n        ...CellFields\n      }\n    }\n  }\n}\n\nquery Cell($id: String!, $minSeq: Seq) {\n  cell(id: $id, minSeq: $minSeq) {\n    ...CellFields\n    formation {\n      id\n      name\n      status\n    }\n  }\n}\n\nquery CellCounts($filter: CellFilter) {\n  cellCounts(filter: $filter) {\n    total\n    pending\n    running\n    destroyed\n    succeeded\n    failed\n    cursor\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Formation($id: UUID!) {\n  formation(id: $id) {\n    id\n    name\n    status\n    document\n    reason\n    eventCount\n    lastSeq\n    cells(first: 100) {\n      totalCount\n      edges {\n        node {\n          id\n          state\n        }\n      }\n    }\n  }\n}\n\nquery Formations($filter: FormationFilter, $first: Int, $after: String) {\n  formations(filter: $filter, first: $first, after: $after) {\n    totalCount\n    cursor\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        status\n      }\n    }\n  }\n}"): (typeof documents)["query Formation($id: UUID!) {\n  formation(id: $id) {\n    id\n    name\n    status\n    document\n    reason\n    eventCount\n    lastSeq\n    cells(first: 100) {\n      totalCount\n      edges {\n        node {\n          id\n          state\n        }\n      }\n    }\n  }\n}\n\nquery Formations($filter: FormationFilter, $first: Int, $after: String) {\n  formations(filter: $filter, first: $first, after: $after) {\n    totalCount\n    cursor\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    edges {\n      node {\n        id\n        name\n        status\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ProjectionStatus {\n  projection {\n    stream\n    cursor\n    streamLastSeq\n    lag\n    ready\n    connected\n    cellCount\n    formationCount\n    applied\n    duplicates\n    skipped\n    rejected\n    skippedTypes {\n      type\n      count\n    }\n    recentRejections {\n      seq\n      reason\n    }\n    replay {\n      target\n      done\n      percent\n      eventsPerSecond\n    }\n  }\n}\n\nquery StreamEvents($after: Seq!, $first: Int!, $types: [String!]) {\n  events(after: $after, first: $first, types: $types) {\n    cursor\n    hasMore\n    events {\n      seq\n      subject\n      type\n      event\n      problem\n    }\n  }\n}"): (typeof documents)["query ProjectionStatus {\n  projection {\n    stream\n    cursor\n    streamLastSeq\n    lag\n    ready\n    connected\n    cellCount\n    formationCount\n    applied\n    duplicates\n    skipped\n    rejected\n    skippedTypes {\n      type\n      count\n    }\n    recentRejections {\n      seq\n      reason\n    }\n    replay {\n      target\n      done\n      percent\n      eventsPerSecond\n    }\n  }\n}\n\nquery StreamEvents($after: Seq!, $first: Int!, $types: [String!]) {\n  events(after: $after, first: $first, types: $types) {\n    cursor\n    hasMore\n    events {\n      seq\n      subject\n      type\n      event\n      problem\n    }\n  }\n}"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

@@ -1,0 +1,54 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { startCellgraph, type Cellgraph } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/util/logger.js';
+
+export interface GraphQLResponse<T> {
+  data?: T;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestCellgraph extends Cellgraph {
+  /** POST a typed document to /graphql; returns status and body. */
+  request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<{ status: number; body: GraphQLResponse<T> }>;
+  /** POST a typed document and return its data, failing on any error. */
+  query<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
+}
+
+/** An in-process cellgraph on a free port against the given NATS; env overrides config. */
+export async function startTestCellgraph(natsUrl: string, env: Record<string, string> = {}): Promise<TestCellgraph> {
+  const config = loadConfig({
+    CELLGRAPH_NATS_URL: natsUrl,
+    CELLGRAPH_PORT: '0',
+    CELLGRAPH_LOG_LEVEL: process.env['CELLGRAPH_TEST_LOG_LEVEL'] ?? 'silent',
+    ...env,
+  });
+  const app = await startCellgraph(config, natsUrl, createLogger(config.CELLGRAPH_LOG_LEVEL));
+  const request: TestCellgraph['request'] = async (document, variables, headers = {}) => {
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    return { status: response.status, body: (await response.json()) as GraphQLResponse<never> };
+  };
+  return Object.assign(app, {
+    request,
+    async query<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T> {
+      const { body } = await request(document, variables);
+      if (body.errors?.length || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+      return body.data;
+    },
+  });
+}
+
+/** Polls `check` until it returns true (no fixed sleeps): fails with `what` after `timeoutMs`. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
