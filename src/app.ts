@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import { CursorClock } from './live/cursorClock.js';
+import { LiveHub } from './live/hub.js';
 import { Projection } from './projection/projection.js';
-import type { Delta } from './projection/records.js';
 import type { AppContext } from './schema/context.js';
 import { startHttpServer, type RunningHttpServer } from './server/httpServer.js';
 import { createCellgraphYoga } from './server/yoga.js';
@@ -14,6 +14,7 @@ export interface Cellgraph {
   readonly projection: Projection;
   readonly source: JetStreamSource;
   readonly clock: CursorClock;
+  readonly hub: LiveHub;
   readonly http: RunningHttpServer;
   readonly url: string;
   stop(): Promise<void>;
@@ -28,11 +29,15 @@ export interface Cellgraph {
 export async function startCellgraph(config: Config, natsUrl: string, logger: Logger): Promise<Cellgraph> {
   const projection = new Projection({ dedupWindow: config.CELLGRAPH_DEDUP_WINDOW });
   const clock = new CursorClock();
-  const deltaListeners: ((seq: number, deltas: readonly Delta[]) => void)[] = [];
+  const hub = new LiveHub(projection, {
+    bookmarkIntervalMs: config.CELLGRAPH_BOOKMARK_INTERVAL_MS,
+    eventQueueLimit: config.CELLGRAPH_EVENT_QUEUE_LIMIT,
+  });
   const ingestor = new Ingestor(
     projection,
-    (seq, deltas) => {
-      for (const listener of deltaListeners) listener(seq, deltas);
+    (seq, deltas, message) => {
+      hub.publish(deltas);
+      hub.publishRaw(message);
       clock.advance(seq);
     },
     logger,
@@ -55,18 +60,29 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     sourceStatus: () => source.status(),
     streamName: config.CELLGRAPH_STREAM,
     events: new EventReader(() => source.client, config.CELLGRAPH_STREAM),
+    hub,
   };
   const yoga = createCellgraphYoga({ context, graphiql: config.CELLGRAPH_GRAPHIQL });
-  const http = await startHttpServer({ yoga, host: config.CELLGRAPH_HOST, port: config.CELLGRAPH_PORT, logger });
+  const http = await startHttpServer({
+    yoga,
+    host: config.CELLGRAPH_HOST,
+    port: config.CELLGRAPH_PORT,
+    logger,
+    keepAliveMs: config.CELLGRAPH_WS_KEEPALIVE_MS,
+  });
   source.start();
 
   return {
     projection,
     source,
     clock,
+    hub,
     http,
     url: http.url,
+    /** Graceful: no new subscriptions, every open one ends with SHUTDOWN and its last seq, then sockets close. */
     async stop() {
+      hub.shutdown();
+      await hub.drained(3_000);
       await http.close();
       await source.stop();
     },

@@ -27,8 +27,14 @@ export const configSchema = z.object({
   CELLGRAPH_DEFAULT_PAGE_SIZE: int(1, 1000).default(100),
   CELLGRAPH_MAX_PAGE_SIZE: int(1, 1000).default(1000),
   CELLGRAPH_GRAPHIQL: bool.default(true),
-  /** How long a query with `minSeq` ahead of the cursor waits before CURSOR_AHEAD. */
+  /** How long a query with `minSeq` (or a subscription with `after`) ahead of the cursor waits before CURSOR_AHEAD. */
   CELLGRAPH_MIN_SEQ_WAIT_MS: int(0, 60_000).default(5_000),
+  /** An idle subscription receives a BOOKMARK with the current seq this often. */
+  CELLGRAPH_BOOKMARK_INTERVAL_MS: int(100, 3_600_000).default(15_000),
+  /** Live buffer of a raw `events` subscription; beyond it the subscription ends with LAGGED. */
+  CELLGRAPH_EVENT_QUEUE_LIMIT: int(1, 1_000_000).default(10_000),
+  /** graphql-ws ping interval: well under the 60 s idle timeout of common proxies. */
+  CELLGRAPH_WS_KEEPALIVE_MS: int(1_000, 30_000).default(15_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

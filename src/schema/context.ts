@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Projection } from '../projection/projection.js';
 import type { CursorClock } from '../live/cursorClock.js';
+import type { LiveHub } from '../live/hub.js';
 import type { EventReader } from '../source/eventReader.js';
 import type { SourceStatus } from '../source/jetstreamSource.js';
 
@@ -12,4 +13,5 @@ export interface AppContext {
   sourceStatus(): SourceStatus;
   streamName: string;
   events: EventReader;
+  hub: LiveHub;
 }

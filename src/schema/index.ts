@@ -4,6 +4,7 @@ import './cell.js';
 import './formation.js';
 import './projectionStatus.js';
 import './streamEvents.js';
+import './subscriptions.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -86,11 +86,27 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     url,
     port,
     async close() {
+      // Stop accepting first; open sockets get a close handshake (1001 going away), which
+      // flushes what is already queued on them, and are cut only if that stalls.
+      server.close();
+      const clients = [...wsServer.clients];
+      await Promise.all(
+        clients.map(
+          (client) =>
+            new Promise<void>((resolve) => {
+              if (client.readyState === client.CLOSED) return resolve();
+              const cut = setTimeout(() => client.terminate(), 2_000);
+              client.once('close', () => {
+                clearTimeout(cut);
+                resolve();
+              });
+              client.close(1001, 'server shutting down');
+            }),
+        ),
+      );
       await disposable.dispose();
-      for (const client of wsServer.clients) client.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -25,7 +25,10 @@ export interface EventPage {
 
 export class StreamUnavailableError extends Error {}
 
-export function toStreamEvent(msg: Pick<JsMsg, 'seq' | 'subject' | 'data' | 'info'>): StreamEvent {
+/** What the live feed and the reader need of a stored message. */
+export type RawMessage = Pick<JsMsg, 'seq' | 'subject' | 'data'> & { info: Pick<JsMsg['info'], 'timestampNanos'> };
+
+export function toStreamEvent(msg: RawMessage): StreamEvent {
   const parsed = parseJsonObject(msg.data);
   const storedAt = new Date(Math.floor(msg.info.timestampNanos / 1_000_000)).toISOString();
   if (!parsed.ok) return { seq: msg.seq, subject: msg.subject, storedAt, event: null, type: null, problem: parsed.reason };

@@ -2,10 +2,11 @@ import { decodeEvent } from '../events/decode.js';
 import type { Projection } from '../projection/projection.js';
 import type { Delta } from '../projection/records.js';
 import type { Logger } from '../util/logger.js';
+import type { RawMessage } from './eventReader.js';
 import type { MessageSink } from './jetstreamSource.js';
 
-/** Receives what the projection did with each message: deltas (maybe none) and the new cursor. */
-export type AppliedListener = (seq: number, deltas: readonly Delta[]) => void;
+/** Receives what the projection did with each message: deltas (maybe none), and the message itself. */
+export type AppliedListener = (seq: number, deltas: readonly Delta[], message: RawMessage) => void;
 
 const REJECTION_LOG_WINDOW_MS = 10_000;
 const REJECTION_LOG_BURST = 20;
@@ -30,13 +31,14 @@ export class Ingestor implements MessageSink {
     return this.projection.cursor;
   }
 
-  ingest(seq: number, body: Uint8Array): void {
-    const event = decodeEvent(body);
+  ingest(message: RawMessage): void {
+    const seq = message.seq;
+    const event = decodeEvent(message.data);
     const deltas: Delta[] = [];
     const outcome = this.projection.apply(seq, event, deltas);
     if (outcome === 'stale') return;
     if (event.kind === 'rejected') this.logRejection(seq, event.reason);
-    this.onApplied(seq, deltas);
+    this.onApplied(seq, deltas, message);
   }
 
   private logRejection(seq: number, reason: string): void {

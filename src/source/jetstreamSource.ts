@@ -11,13 +11,14 @@ import {
 } from '@nats-io/jetstream';
 import type { Logger } from '../util/logger.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
+import type { RawMessage } from './eventReader.js';
 import { ensureStream } from './stream.js';
 import { ReplayProgress, type ReplayProgressSnapshot } from './replayProgress.js';
 
 /** Where messages go: the projection's ingest, which knows its own cursor. */
 export interface MessageSink {
   readonly cursor: number;
-  ingest(seq: number, body: Uint8Array): void;
+  ingest(message: RawMessage): void;
 }
 
 export interface JetStreamSourceOptions {
@@ -195,7 +196,7 @@ export class JetStreamSource {
 
   private onMessage(msg: JsMsg): void {
     const seq = msg.seq;
-    this.sink.ingest(seq, msg.data);
+    this.sink.ingest(msg);
     const pending = msg.info.pending;
     this.noteStreamLastSeq(seq + pending);
     if (!this.ready && (pending === 0 || this.sink.cursor >= this.progress.snapshot(0).target)) this.markReady();

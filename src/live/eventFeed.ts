@@ -1,0 +1,131 @@
+import type { StreamEvent, EventPage } from '../source/eventReader.js';
+import { apiError, ErrorCode } from '../schema/errors.js';
+import { Feed, type FeedError } from './feed.js';
+
+export type EventFeedMessage =
+  | { kind: 'EVENT'; seq: number; event: StreamEvent }
+  | { kind: 'BOOKMARK'; seq: number }
+  | { kind: 'SHUTDOWN'; seq: number }
+  | FeedError;
+
+export type ReadPage = (after: number, first: number) => Promise<EventPage>;
+
+/**
+ * The raw event feed (cellos-server's /ws/events): history read back from
+ * the stream from `after + 1` up to the live position at subscribe time,
+ * then live messages. Raw events can't be coalesced, so the live buffer is
+ * bounded: on overflow the feed ends with LAGGED carrying the last
+ * delivered seq, and the client resumes from there.
+ */
+export class EventFeed extends Feed<EventFeedMessage> {
+  private history: StreamEvent[] = [];
+  private historyDone = false;
+  private readonly live: StreamEvent[] = [];
+  private bookmarkSeq: number | undefined;
+  lastDeliveredSeq: number;
+  lastSentAt = Date.now();
+  dropped = 0;
+
+  constructor(
+    private readonly after: number,
+    /** Live position when the feed was registered: history covers (after, liveFrom]. */
+    private readonly liveFrom: number,
+    private readonly types: ReadonlySet<string> | null,
+    private readonly limit: number,
+    private readonly readPage: ReadPage,
+  ) {
+    super();
+    this.lastDeliveredSeq = after;
+    void this.readHistory();
+  }
+
+  get queueSize(): number {
+    return this.live.length + this.history.length;
+  }
+
+  get idle(): boolean {
+    return this.historyDone && this.history.length === 0 && this.live.length === 0;
+  }
+
+  offer(event: StreamEvent): void {
+    if (this.done || event.seq <= this.liveFrom) return;
+    if (this.types && (event.type === null || !this.types.has(event.type))) return;
+    if (this.live.length >= this.limit) {
+      this.dropped += 1;
+      this.fail(
+        apiError(ErrorCode.LAGGED, `Subscriber fell more than ${this.limit} events behind; resume with after: ${this.lastDeliveredSeq}.`, {
+          lastDeliveredSeq: this.lastDeliveredSeq,
+        }),
+      );
+      return;
+    }
+    this.live.push(event);
+    this.wake();
+  }
+
+  bookmark(seq: number): void {
+    if (!this.idle || seq <= this.lastDeliveredSeq) return;
+    this.bookmarkSeq = seq;
+    this.wake();
+  }
+
+  shutdown(): void {
+    this.endWith({ kind: 'SHUTDOWN', seq: this.lastDeliveredSeq });
+  }
+
+  fail(error: FeedError['error']): void {
+    this.live.length = 0;
+    this.endWith({ kind: 'ERROR', error });
+  }
+
+  private async readHistory(): Promise<void> {
+    let cursor = this.after;
+    try {
+      while (cursor < this.liveFrom && !this.done) {
+        // Read in pages and wait for the client to drain each: history is bounded by the client's pace.
+        while (this.history.length > 0 && !this.done) await new Promise((r) => setTimeout(r, 5));
+        const page = await this.readPage(cursor, Math.min(1000, this.limit));
+        for (const event of page.events) {
+          if (event.seq > this.liveFrom) break;
+          if (!this.types || (event.type !== null && this.types.has(event.type))) this.history.push(event);
+        }
+        if (page.cursor <= cursor) break;
+        cursor = page.cursor;
+        this.wake();
+      }
+    } catch (error) {
+      this.fail(apiError(ErrorCode.STREAM_UNAVAILABLE, `Reading history failed: ${(error as Error).message}; resume with after: ${this.lastDeliveredSeq}.`, {
+        lastDeliveredSeq: this.lastDeliveredSeq,
+      }));
+      return;
+    }
+    this.historyDone = true;
+    this.wake();
+  }
+
+  protected poll(): EventFeedMessage | undefined {
+    const message = this.nextMessage();
+    if (message && 'seq' in message) {
+      this.lastDeliveredSeq = Math.max(this.lastDeliveredSeq, message.seq);
+      this.lastSentAt = Date.now();
+    }
+    return message;
+  }
+
+  private nextMessage(): EventFeedMessage | undefined {
+    const fromHistory = this.history.shift();
+    if (fromHistory) return { kind: 'EVENT', seq: fromHistory.seq, event: fromHistory };
+    if (!this.historyDone) return undefined;
+    const live = this.live.shift();
+    if (live) {
+      this.bookmarkSeq = undefined;
+      return { kind: 'EVENT', seq: live.seq, event: live };
+    }
+    if (this.bookmarkSeq !== undefined) {
+      const seq = this.bookmarkSeq;
+      this.bookmarkSeq = undefined;
+      return { kind: 'BOOKMARK', seq };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,153 @@
+import type { CellPredicate } from '../projection/cellQuery.js';
+import type { Projection } from '../projection/projection.js';
+import type { CellRecord, Delta } from '../projection/records.js';
+import { toStreamEvent, type RawMessage } from '../source/eventReader.js';
+import { CellFeed, type CatchUp } from './cellFeed.js';
+import { EventFeed, type ReadPage } from './eventFeed.js';
+
+export interface HubOptions {
+  /** An idle subscription gets a BOOKMARK after this long without a message. */
+  bookmarkIntervalMs: number;
+  /** Live buffer of a raw `events` subscription before it ends with LAGGED. */
+  eventQueueLimit: number;
+}
+
+export interface HubStats {
+  cellSubscriptions: number;
+  eventSubscriptions: number;
+  /** Messages waiting in all subscription queues (coalesced cell changes + raw events). */
+  queuedMessages: number;
+  /** Largest single subscription queue. */
+  maxQueueDepth: number;
+  /** Cell changes merged into a pending one (a slow subscriber got the latest state instead). */
+  coalesced: number;
+  /** Raw-event subscriptions ended with LAGGED. */
+  lagged: number;
+}
+
+/**
+ * Fans projection deltas and raw messages out to subscriptions. Everything
+ * here runs synchronously with `Projection.apply`, so a subscription that
+ * registers between two messages sees exactly the deltas after its
+ * catch-up point: no gap, no overlap.
+ */
+export class LiveHub {
+  private readonly cellFeeds = new Set<CellFeed>();
+  private readonly eventFeeds = new Set<EventFeed>();
+  private coalescedClosed = 0;
+  private lagged = 0;
+  private readonly timer: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly projection: Projection,
+    private readonly options: HubOptions,
+  ) {
+    this.timer = setInterval(() => this.sendBookmarks(), Math.max(50, Math.floor(options.bookmarkIntervalMs / 2)));
+    this.timer.unref();
+  }
+
+  get accepting(): boolean {
+    return !this.stopped;
+  }
+
+  /** Called for every applied message, with the deltas it caused (maybe none). */
+  publish(deltas: readonly Delta[]): void {
+    if (this.cellFeeds.size === 0) return;
+    for (const delta of deltas) {
+      if (delta.entity !== 'cell') continue;
+      for (const feed of this.cellFeeds) feed.offer(delta);
+    }
+  }
+
+  /** Called for every message taken off the stream, applied or not. */
+  publishRaw(message: RawMessage): void {
+    if (this.eventFeeds.size === 0) return;
+    const event = toStreamEvent(message);
+    for (const feed of this.eventFeeds) feed.offer(event);
+  }
+
+  /**
+   * A cells subscription. With `after`, catch-up is every cell changed since
+   * `after` (REMOVED for those that no longer match); with a snapshot, every
+   * matching cell; otherwise nothing. Either way ordered by lastSeq, so every
+   * delivered seq is a valid resume point.
+   */
+  subscribeCells(matches: CellPredicate, options: { after?: number | null; snapshot: boolean; candidates?: Iterable<CellRecord> }): CellFeed {
+    const cursor = this.projection.cursor;
+    let catchUp: CatchUp;
+    if (options.after != null || options.snapshot) {
+      const since = options.after ?? 0;
+      const cells: CellRecord[] = [];
+      for (const cell of options.candidates ?? this.projection.cells.values()) if (cell.lastSeq > since) cells.push(cell);
+      cells.sort((a, b) => a.lastSeq - b.lastSeq);
+      catchUp = { cells, mode: options.after != null ? 'changes' : 'snapshot', since, syncedSeq: cursor };
+    } else {
+      catchUp = { cells: [], mode: 'changes', since: cursor, syncedSeq: cursor };
+    }
+    const feed = new CellFeed(matches, catchUp);
+    this.cellFeeds.add(feed);
+    feed.onClose(() => {
+      this.cellFeeds.delete(feed);
+      this.coalescedClosed += feed.coalesced;
+    });
+    return feed;
+  }
+
+  subscribeEvents(after: number, types: ReadonlySet<string> | null, readPage: ReadPage): EventFeed {
+    const feed = new EventFeed(after, this.projection.cursor, types, this.options.eventQueueLimit, readPage);
+    this.eventFeeds.add(feed);
+    feed.onClose(() => {
+      this.eventFeeds.delete(feed);
+      if (feed.dropped > 0) this.lagged += 1;
+    });
+    return feed;
+  }
+
+  stats(): HubStats {
+    let queued = 0;
+    let max = 0;
+    let coalesced = this.coalescedClosed;
+    for (const feed of [...this.cellFeeds, ...this.eventFeeds]) {
+      queued += feed.queueSize;
+      max = Math.max(max, feed.queueSize);
+    }
+    for (const feed of this.cellFeeds) coalesced += feed.coalesced;
+    return {
+      cellSubscriptions: this.cellFeeds.size,
+      eventSubscriptions: this.eventFeeds.size,
+      queuedMessages: queued,
+      maxQueueDepth: max,
+      coalesced,
+      lagged: this.lagged,
+    };
+  }
+
+  /** Ends every subscription with a SHUTDOWN message carrying its last delivered seq. */
+  shutdown(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const feed of [...this.cellFeeds, ...this.eventFeeds]) feed.shutdown();
+  }
+
+  /** Resolves once every subscription has delivered its last message, or after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.cellFeeds.size + this.eventFeeds.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Ends every subscription with an error (for example a stream reset). */
+  failAll(error: import('graphql').GraphQLError): void {
+    for (const feed of [...this.cellFeeds, ...this.eventFeeds]) feed.fail(error);
+  }
+
+  private sendBookmarks(): void {
+    const now = Date.now();
+    const cursor = this.projection.cursor;
+    for (const feed of [...this.cellFeeds, ...this.eventFeeds]) {
+      if (now - feed.lastSentAt >= this.options.bookmarkIntervalMs) feed.bookmark(cursor);
+    }
+  }
+}

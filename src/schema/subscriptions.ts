@@ -1,0 +1,164 @@
+import { compileCellFilter } from '../projection/cellQuery.js';
+import type { CellFeedMessage } from '../live/cellFeed.js';
+import type { EventFeedMessage } from '../live/eventFeed.js';
+import { shortTypeName } from '../events/types.js';
+import { builder } from './builder.js';
+import { CellRecordRef } from './cell.js';
+import { CellFilterInput, toCellFilter } from './cellFilter.js';
+import type { AppContext } from './context.js';
+import { apiError, ErrorCode } from './errors.js';
+import { StreamEventRef } from './streamEvents.js';
+
+const ChangeKindEnum = builder.enumType('ChangeKind', {
+  description: 'What a subscription message means. Keep a view by upserting ADDED/UPDATED and deleting REMOVED.',
+  values: {
+    ADDED: { description: 'The cell now matches the filter (or is in the snapshot).' },
+    UPDATED: { description: 'The cell matched and still matches; `changedFields` says what changed.' },
+    REMOVED: { description: 'The cell no longer matches the filter: drop it from the view.' },
+    SYNCED: { description: 'Catch-up is over: the view equals the projection at `seq`. Live changes follow.' },
+    BOOKMARK: { description: 'Nothing pending: the view is current as of `seq`. Sent to idle subscriptions so the resume point stays fresh.' },
+    SHUTDOWN: { description: 'The server is stopping: resume (here or on another replica) with after: seq.' },
+  } as const,
+});
+
+const EventFeedKindEnum = builder.enumType('EventFeedKind', {
+  values: {
+    EVENT: { description: 'A stored message.' },
+    BOOKMARK: { description: 'Nothing pending: you have every event up to `seq`.' },
+    SHUTDOWN: { description: 'The server is stopping: resume with after: seq.' },
+  } as const,
+});
+
+const IncludeEnum = builder.enumType('SubscriptionInclude', {
+  values: {
+    SNAPSHOT: { description: 'Every matching cell first (when `after` is not given), then SYNCED, then live changes.' },
+    CHANGES: { description: 'Only changes: since `after` when given, else from now.' },
+  } as const,
+});
+
+type CellChangeMessage = Exclude<CellFeedMessage, { kind: 'ERROR' }>;
+type EventMessage = Exclude<EventFeedMessage, { kind: 'ERROR' }>;
+
+const CellChangeRef = builder.objectRef<CellChangeMessage>('CellChange').implement({
+  description: 'One message of a cells subscription. Every message carries a seq; seqs never decrease, and any of them is a valid `after` to resume from.',
+  fields: (t) => ({
+    kind: t.field({ type: ChangeKindEnum, resolve: (m) => m.kind }),
+    seq: t.field({ type: 'Seq', resolve: (m) => m.seq }),
+    id: t.string({ nullable: true, description: 'The cell id, for ADDED/UPDATED/REMOVED.', resolve: (m) => ('cell' in m ? m.cell.id : null) }),
+    changedFields: t.stringList({
+      description: 'Names of the CellRecord fields that changed since the last message about this cell (all fields during catch-up).',
+      resolve: (m) => ('changed' in m ? [...m.changed] : []),
+    }),
+    cell: t.field({
+      type: CellRecordRef,
+      nullable: true,
+      description: 'The record as of `seq` (for REMOVED: its state that stopped matching).',
+      resolve: (m) => ('cell' in m ? m.cell : null),
+    }),
+  }),
+});
+
+const EventFeedMessageRef = builder.objectRef<EventMessage>('EventFeedMessage').implement({
+  fields: (t) => ({
+    kind: t.field({ type: EventFeedKindEnum, resolve: (m) => m.kind }),
+    seq: t.field({ type: 'Seq', resolve: (m) => m.seq }),
+    event: t.field({ type: StreamEventRef, nullable: true, resolve: (m) => (m.kind === 'EVENT' ? m.event : null) }),
+  }),
+});
+
+/** A resume point this replica has not reached: wait a bounded time for it, then CURSOR_AHEAD. */
+async function awaitAfter(ctx: AppContext, after: number | null | undefined): Promise<void> {
+  if (after == null || after <= ctx.projection.cursor) return;
+  if (!(await ctx.clock.waitFor(after, ctx.config.CELLGRAPH_MIN_SEQ_WAIT_MS))) {
+    throw apiError(
+      ErrorCode.CURSOR_AHEAD,
+      `after is ${after} but this replica has applied up to ${ctx.projection.cursor}. Retry later or on another replica.`,
+      { cursor: ctx.projection.cursor, after },
+    );
+  }
+}
+
+function ensureAccepting(ctx: AppContext): void {
+  if (!ctx.hub.accepting) throw apiError(ErrorCode.SHUTTING_DOWN, 'The server is shutting down: subscribe on another replica.');
+}
+
+/** Unwraps a feed message for the field; a terminal error becomes the GraphQL error of the last message. */
+function deliver<T extends { kind: string }>(message: T): Exclude<T, { kind: 'ERROR' }> {
+  if (message.kind === 'ERROR') throw (message as unknown as { error: Error }).error;
+  return message as Exclude<T, { kind: 'ERROR' }>;
+}
+
+const afterArg = 'Resume point: the last seq you received. Catch-up covers every change after it.';
+
+builder.subscriptionType({
+  description: 'Live views with gap-free resume: every message carries the stream seq; resubscribe with after: <last seq> to continue, here or on another replica.',
+});
+
+builder.subscriptionFields((t) => ({
+  cells: t.field({
+    type: CellChangeRef,
+    description: 'Changes to the cells matching a filter: catch-up (snapshot, or changes since after), SYNCED, then live changes and idle BOOKMARKs.',
+    args: {
+      filter: t.arg({ type: CellFilterInput }),
+      include: t.arg({ type: IncludeEnum, defaultValue: 'CHANGES', required: true }),
+      after: t.arg({ type: 'Seq', description: afterArg }),
+    },
+    subscribe: async (_root, { filter, include, after }, ctx) => {
+      ensureAccepting(ctx);
+      const matches = compileCellFilter(toCellFilter(filter));
+      await awaitAfter(ctx, after);
+      return ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' });
+    },
+    resolve: (message: CellFeedMessage) => deliver(message),
+  }),
+  cell: t.field({
+    type: CellChangeRef,
+    description: 'Changes to one cell: its current record (if it exists) or the changes since after, SYNCED, then live changes.',
+    args: {
+      id: t.arg.string({ required: true }),
+      after: t.arg({ type: 'Seq', description: afterArg }),
+    },
+    subscribe: async (_root, { id, after }, ctx) => {
+      ensureAccepting(ctx);
+      if (id.length === 0 || id.length > 512) throw apiError(ErrorCode.BAD_ARGUMENT, 'id must be a non-empty string of at most 512 characters.');
+      await awaitAfter(ctx, after);
+      const current = ctx.projection.cells.get(id);
+      return ctx.hub.subscribeCells((cell) => cell.id === id, {
+        after,
+        snapshot: true,
+        candidates: current ? [current] : [],
+      });
+    },
+    resolve: (message: CellFeedMessage) => deliver(message),
+  }),
+  events: t.field({
+    type: EventFeedMessageRef,
+    description: 'The raw event feed: stored events with seq > after read back from the stream, then live events, and idle BOOKMARKs. A subscriber that falls too far behind gets LAGGED with the last delivered seq.',
+    args: {
+      after: t.arg({ type: 'Seq', description: 'Events with seq > after. Default: from now.' }),
+      types: t.arg.stringList({ description: 'Only these types, full or short names.' }),
+    },
+    subscribe: async (_root, { after, types }, ctx) => {
+      ensureAccepting(ctx);
+      await awaitAfter(ctx, after);
+      const start = after ?? ctx.projection.cursor;
+      const typeSet = types ? new Set(types.map(shortTypeName)) : null;
+      return ctx.hub.subscribeEvents(start, typeSet, (from, first) => ctx.events.read(from, first));
+    },
+    resolve: (message: EventFeedMessage) => deliver(message),
+  }),
+}));
+
+const LiveStatsRef = builder.objectRef<ReturnType<AppContext['hub']['stats']>>('LiveStats').implement({
+  description: 'Subscriptions on this replica and their queues.',
+  fields: (t) => ({
+    cellSubscriptions: t.exposeInt('cellSubscriptions'),
+    eventSubscriptions: t.exposeInt('eventSubscriptions'),
+    queuedMessages: t.exposeInt('queuedMessages', { description: 'Messages waiting in all subscription queues.' }),
+    maxQueueDepth: t.exposeInt('maxQueueDepth', { description: 'Largest queue of one subscription (bounded by the cells it watches).' }),
+    coalesced: t.exposeInt('coalesced', { description: 'Cell changes merged into a pending one for a slow subscriber.' }),
+    lagged: t.exposeInt('lagged', { description: 'Raw event subscriptions ended with LAGGED.' }),
+  }),
+});
+
+builder.queryField('live', (t) => t.field({ type: LiveStatsRef, resolve: (_root, _args, ctx) => ctx.hub.stats() }));
