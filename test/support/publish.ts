@@ -33,7 +33,11 @@ export function cloudEvent(type: string, data: Record<string, unknown>, extra: R
 }
 
 /** Publishes events (objects, or raw bodies) and returns their seqs. */
-export async function publishAll(url: string, items: (Record<string, unknown> | { raw: string | Uint8Array })[]): Promise<number[]> {
+export async function publishAll(
+  url: string,
+  items: (Record<string, unknown> | { raw: string | Uint8Array })[],
+  options: { window?: number; rate?: number; signal?: AbortSignal } = {},
+): Promise<number[]> {
   const publisher = await EventPublisher.connect(url);
   try {
     return await publisher.publish(
@@ -42,6 +46,7 @@ export async function publishAll(url: string, items: (Record<string, unknown> | 
           ? { subject: 'cellos.events.test.raw', body: item.raw }
           : { subject: 'cellos.events.test', event: item },
       ),
+      options,
     );
   } finally {
     await publisher.close();
