@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
+import { apiError, ErrorCode } from './schema/errors.js';
 import { Projection } from './projection/projection.js';
 import type { AppContext } from './schema/context.js';
 import { startHttpServer, type RunningHttpServer } from './server/httpServer.js';
@@ -41,6 +42,13 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       clock.advance(seq);
     },
     logger,
+    (reason) => {
+      clock.reset(0);
+      // Subscribers' views and resume points belong to the old stream: tell them to re-snapshot.
+      hub.failAll(
+        apiError(ErrorCode.STREAM_RESET, `The stream was reset (${reason}); the projection is rebuilt. Re-query and subscribe again without after.`),
+      );
+    },
   );
   const source = new JetStreamSource(
     {

@@ -45,13 +45,29 @@ export class Projection {
   readonly counts: ProjectionCounts = { applied: 0, duplicates: 0, skipped: 0, rejected: 0 };
   readonly skippedByType = new Map<string, number>();
   private readonly rejections: Rejection[] = [];
-  private readonly dedup: DedupWindow;
+  private dedup: DedupWindow;
   private readonly maxRejections: number;
   cursor = 0;
 
   constructor(options: ProjectionOptions = {}) {
     this.dedup = new DedupWindow(options.dedupWindow ?? 100_000);
     this.maxRejections = options.recentRejections ?? 50;
+  }
+
+  /** Back to empty, cursor 0: the stream was replaced and everything is replayed. */
+  reset(): void {
+    this.cells.clear();
+    this.formations.clear();
+    this.cellOrder.length = 0;
+    this.cellOrderSeq.length = 0;
+    this.formationOrder.length = 0;
+    this.cellsByFormation.clear();
+    this.stateCounts.pending = this.stateCounts.running = this.stateCounts.destroyed = 0;
+    this.counts.applied = this.counts.duplicates = this.counts.skipped = this.counts.rejected = 0;
+    this.skippedByType.clear();
+    this.rejections.length = 0;
+    this.dedup = new DedupWindow(this.dedup.capacity);
+    this.cursor = 0;
   }
 
   /**

@@ -2,6 +2,9 @@ import type { ReplayProgressSnapshot } from '../source/replayProgress.js';
 import type { Rejection } from '../projection/projection.js';
 import { builder } from './builder.js';
 import { awaitMinSeq } from './pagination.js';
+import { DigestCache } from '../projection/digest.js';
+
+const digests = new DigestCache();
 
 const ReplayProgressRef = builder.objectRef<ReplayProgressSnapshot>('ReplayProgress').implement({
   description: 'Boot replay: from the cursor at start to the stream last seq read at boot.',
@@ -55,6 +58,12 @@ const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implem
     skippedTypes: t.field({
       type: [SkippedTypeRef],
       resolve: (_p, _a, ctx) => [...ctx.projection.skippedByType].map(([type, count]) => ({ type, count })),
+    }),
+    digest: t.string({
+      description: 'SHA-256 of every record and the counts. Replicas at the same cursor have the same digest; compare them to prove convergence.',
+      // Fields of one query resolve in the same turn of the event loop, before the next message is applied,
+      // so the digest is of the projection at `cursor`.
+      resolve: (_p, _a, ctx) => digests.get(ctx.projection),
     }),
     recentRejections: t.field({
       type: [RejectionRef],

@@ -25,7 +25,13 @@ export class Ingestor implements MessageSink {
     private readonly projection: Projection,
     private readonly onApplied: AppliedListener,
     private readonly logger: Logger,
+    private readonly onReset: (reason: string) => void = () => {},
   ) {}
+
+  reset(reason: string): void {
+    this.projection.reset();
+    this.onReset(reason);
+  }
 
   get cursor(): number {
     return this.projection.cursor;

@@ -8,6 +8,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import type { Logger } from '../util/logger.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
@@ -19,6 +20,22 @@ import { ReplayProgress, type ReplayProgressSnapshot } from './replayProgress.js
 export interface MessageSink {
   readonly cursor: number;
   ingest(message: RawMessage): void;
+  /** The stream was replaced or purged under us: forget everything, replay from seq 1. */
+  reset(reason: string): void;
+}
+
+/** Why the stream no longer matches what was applied, or null when it still does. */
+export function streamResetReason(
+  cursor: number,
+  known: { created: string } | undefined,
+  info: { created: string; state: { first_seq: number; last_seq: number; messages: number } },
+): string | null {
+  const { first_seq: first, last_seq: last, messages } = info.state;
+  if (known && info.created !== known.created) return 'stream was deleted and recreated';
+  if (last < cursor) return `stream last seq ${last} is behind the cursor ${cursor}`;
+  if (cursor > 0 && first > cursor + 1) return `stream first seq ${first} jumped past the cursor ${cursor}: unread events are gone`;
+  if (cursor > 0 && messages === 0 && first > cursor) return 'stream was purged';
+  return null;
 }
 
 export interface JetStreamSourceOptions {
@@ -55,7 +72,13 @@ export class JetStreamSource {
   private js: JetStreamClient | undefined;
   private messages: ConsumerMessages | undefined;
   private readonly stopController = new AbortController();
-  private readonly progress = new ReplayProgress();
+  private progress = new ReplayProgress();
+  /** Identity of the stream the projection was built from. */
+  private knownStream: { created: string } | undefined;
+  /** Bumped on every consumer restart: messages of an older consumer are dropped. */
+  private generation = 0;
+  private restartRequested = false;
+  private progressTimer: NodeJS.Timeout | undefined;
   private streamLastSeq = 0;
   private connected = false;
   private ready = false;
@@ -101,6 +124,7 @@ export class JetStreamSource {
   async stop(): Promise<void> {
     this.stopController.abort();
     for (const timer of this.timers) clearInterval(timer);
+    clearInterval(this.progressTimer);
     this.messages?.stop();
     const nc = this.nc;
     if (nc && !nc.isClosed()) await nc.close().catch(() => undefined);
@@ -142,20 +166,27 @@ export class JetStreamSource {
     this.lastError = null;
     this.log.info({ url: this.options.url, server: nc.info?.server_name }, 'connected to NATS');
     void this.watchConnection(nc);
+    this.watchStreamAdvisories(nc);
     try {
       const jsm = await jetstreamManager(nc);
       this.jsm = jsm;
       this.js = jetstream(nc);
-      const { info, created } = await ensureStream(jsm, {
-        stream: this.options.stream,
-        subjects: this.options.subjects,
-        create: this.options.createStream,
-      });
-      if (created) this.log.info({ stream: this.options.stream, subjects: this.options.subjects }, 'created stream');
-      this.noteStreamLastSeq(info.state.last_seq);
-      if (!this.progress.started) this.beginReplay(info.state.last_seq, info.state.messages);
-
-      await this.consume(this.js);
+      // Each round checks the stream before (re)creating the consumer: a consumer
+      // restart after the stream vanished must not continue into a different stream.
+      do {
+        this.restartRequested = false;
+        const { info, created } = await ensureStream(jsm, {
+          stream: this.options.stream,
+          subjects: this.options.subjects,
+          create: this.options.createStream,
+        });
+        if (created) this.log.info({ stream: this.options.stream, subjects: this.options.subjects }, 'created stream');
+        this.checkStream(info);
+        this.noteStreamLastSeq(info.state.last_seq);
+        if (!this.progress.started) this.beginReplay(info.state.last_seq, info.state.messages);
+        this.startPolling();
+        await this.consume(this.js);
+      } while (this.restartRequested && !this.stopController.signal.aborted);
     } finally {
       this.connected = false;
       if (!nc.isClosed()) await nc.close().catch(() => undefined);
@@ -166,16 +197,52 @@ export class JetStreamSource {
     const cursor = this.sink.cursor;
     this.progress.begin(target, cursor);
     this.log.info({ stream: this.options.stream, target, messages, cursor }, 'replay started');
-    if (cursor >= target || messages === 0) this.markReady();
-    const progressTimer = setInterval(() => {
-      if (this.ready) return clearInterval(progressTimer);
+    if (cursor >= target || messages === 0) {
+      this.markReady();
+      return;
+    }
+    clearInterval(this.progressTimer);
+    this.progressTimer = setInterval(() => {
+      if (this.ready) return clearInterval(this.progressTimer);
       this.log.info(this.progress.snapshot(this.sink.cursor), 'replay progress');
     }, this.options.progressIntervalMs ?? 1_000);
-    progressTimer.unref();
-    this.timers.push(progressTimer);
-    const pollTimer = setInterval(() => void this.pollStream(), this.options.pollIntervalMs ?? 5_000);
+    this.progressTimer.unref();
+  }
+
+  private startPolling(): void {
+    if (this.timers.length > 0) return;
+    const pollTimer = setInterval(() => void this.pollStream(), this.options.pollIntervalMs ?? 1_000);
     pollTimer.unref();
     this.timers.push(pollTimer);
+  }
+
+  /**
+   * Compares the stream with what the projection was built from. A stream
+   * that was recreated, went backwards or lost unread events can't be
+   * followed: the projection is rebuilt from it, not patched.
+   */
+  private checkStream(info: StreamInfo, cursorBeforeInfo = this.sink.cursor): void {
+    const reason = streamResetReason(cursorBeforeInfo, this.knownStream, info);
+    this.knownStream = { created: info.created };
+    if (reason !== null) this.rebuild(reason, info);
+  }
+
+  private rebuild(reason: string, info: StreamInfo): void {
+    this.knownStream = { created: info.created };
+    this.log.warn({ reason, cursor: this.sink.cursor, stream: info.state }, 'stream reset detected: rebuilding the projection');
+    this.generation += 1;
+    this.ready = false;
+    this.streamLastSeq = info.state.last_seq;
+    this.sink.reset(reason);
+    this.progress = new ReplayProgress();
+    this.beginReplay(info.state.last_seq, info.state.messages);
+    this.restartConsumer();
+  }
+
+  private restartConsumer(): void {
+    this.generation += 1;
+    this.restartRequested = true;
+    this.messages?.stop();
   }
 
   private async consume(js: JetStreamClient): Promise<void> {
@@ -184,9 +251,12 @@ export class JetStreamSource {
       deliver_policy: cursor > 0 ? DeliverPolicy.StartSequence : DeliverPolicy.All,
       ...(cursor > 0 ? { opt_start_seq: cursor + 1 } : {}),
     });
+    const generation = this.generation;
     const messages = await consumer.consume({
       max_messages: this.options.batch,
-      callback: (msg: JsMsg) => this.onMessage(msg),
+      callback: (msg: JsMsg) => {
+        if (generation === this.generation) this.onMessage(msg);
+      },
     });
     this.messages = messages;
     void this.watchConsumer(messages);
@@ -217,7 +287,10 @@ export class JetStreamSource {
   private async pollStream(): Promise<void> {
     if (!this.jsm || !this.connected) return;
     try {
+      // The cursor read before the request: the info may be older than messages applied meanwhile.
+      const cursor = this.sink.cursor;
       const info = await this.jsm.streams.info(this.options.stream);
+      this.checkStream(info, cursor);
       this.streamLastSeq = info.state.last_seq;
       if (!this.ready && this.sink.cursor >= info.state.last_seq && this.sink.cursor >= this.progress.snapshot(0).target) {
         this.markReady();
@@ -247,13 +320,55 @@ export class JetStreamSource {
     }
   }
 
+  /**
+   * A purge (or a deleted message) can't always be told from the stream's
+   * numbers: purged and immediately refilled, it looks like a stream that
+   * simply moved on. JetStream's API audit advisory says it happened; the
+   * projection is then rebuilt from what the stream holds. Accounts that may
+   * not read advisories fall back on the numbers alone.
+   */
+  private watchStreamAdvisories(nc: NatsConnection): void {
+    const purge = `$JS.API.STREAM.PURGE.${this.options.stream}`;
+    const deleteMsg = `$JS.API.STREAM.MSG.DELETE.${this.options.stream}`;
+    try {
+      nc.subscribe('$JS.EVENT.ADVISORY.API', {
+        callback: (error, msg) => {
+          if (error) return;
+          let subject: unknown;
+          try {
+            subject = (msg.json() as { subject?: unknown }).subject;
+          } catch {
+            return;
+          }
+          if (subject !== purge && subject !== deleteMsg) return;
+          void this.rebuildAfterAdvisory(subject === purge ? 'stream was purged' : 'a message was deleted from the stream');
+        },
+      });
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, 'cannot watch JetStream advisories; purges are detected from stream state only');
+    }
+  }
+
+  private async rebuildAfterAdvisory(reason: string): Promise<void> {
+    if (!this.jsm) return;
+    try {
+      this.rebuild(reason, await this.jsm.streams.info(this.options.stream));
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message, reason }, 'stream info failed after an advisory; the next check will retry');
+    }
+  }
+
   private async watchConsumer(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
       switch (status.type) {
-        case 'heartbeats_missed':
-        case 'consumer_not_found':
         case 'stream_not_found':
         case 'consumer_deleted':
+          // The stream may be gone or replaced: stop here and look at it before consuming again.
+          this.log.warn({ notification: status }, 'consumer lost its stream, checking the stream before resuming');
+          if (this.messages === messages) this.restartConsumer();
+          break;
+        case 'heartbeats_missed':
+        case 'consumer_not_found':
         case 'exceeded_limits':
           this.log.warn({ notification: status }, 'consumer notification');
           break;
