@@ -14,6 +14,8 @@ const config: CodegenConfig = {
       presetConfig: { fragmentMasking: false },
       config: {
         useTypeImports: true,
+        // NodeNext resolution: relative imports in the generated files need their .js extension.
+        importExtension: '.js',
         enumsAsTypes: true,
         scalars: {
           Seq: 'number',

@@ -1,6 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships index.mjs (via "module") and index.js: vite would load the
+    // .mjs for our sources while graphql-yoga requires the .js, and two GraphQLError
+    // classes make yoga mask every coded error as INTERNAL_SERVER_ERROR. One copy, as
+    // under node/tsx.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,

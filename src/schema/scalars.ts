@@ -1,13 +1,17 @@
-import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { JSONResolver, UUIDResolver } from 'graphql-scalars';
 import { z } from 'zod';
 
 const SEQ_MAX = Number.MAX_SAFE_INTEGER;
 
+// A GraphQLError, not a TypeError: yoga masks any other error as "Unexpected
+// error." (INTERNAL_SERVER_ERROR), and a bad input is the client's mistake.
+const invalid = (message: string) => new GraphQLError(message);
+
 function toSeq(value: unknown): number {
   const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > SEQ_MAX) {
-    throw new TypeError(`Seq must be a non-negative integer up to ${SEQ_MAX} (number or decimal string), got ${JSON.stringify(value)}`);
+    throw invalid(`Seq must be a non-negative integer up to ${SEQ_MAX} (number or decimal string), got ${JSON.stringify(value)}`);
   }
   return n;
 }
@@ -24,7 +28,7 @@ export const SeqScalar = new GraphQLScalarType<number, number>({
   parseValue: toSeq,
   parseLiteral(ast: ValueNode) {
     if (ast.kind === Kind.INT || ast.kind === Kind.STRING) return toSeq(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
-    throw new TypeError('Seq must be an integer or a decimal string literal');
+    throw invalid('Seq must be an integer or a decimal string literal');
   },
 });
 
@@ -33,7 +37,7 @@ const rfc3339 = z.iso.datetime({ offset: true });
 function toDateTime(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'string' && rfc3339.safeParse(value).success) return value;
-  throw new TypeError(`DateTime must be an RFC 3339 timestamp, got ${JSON.stringify(value)}`);
+  throw invalid(`DateTime must be an RFC 3339 timestamp, got ${JSON.stringify(value)}`);
 }
 
 /**
@@ -47,7 +51,7 @@ export const DateTimeScalar = new GraphQLScalarType<string, string>({
   parseValue: toDateTime,
   parseLiteral(ast: ValueNode) {
     if (ast.kind === Kind.STRING) return toDateTime(ast.value);
-    throw new TypeError('DateTime must be a string literal');
+    throw invalid('DateTime must be a string literal');
   },
 });
 

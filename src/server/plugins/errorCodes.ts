@@ -16,7 +16,15 @@ export function useErrorCodes(): Plugin {
       }
     }
   };
+  // Variables are coerced at execution, not validation: a bad enum, UUID, Seq
+  // or DateTime in `variables` fails there, before any resolver, with no data.
+  const tagVariableErrors = ({ result }: { result: unknown }) => {
+    if (result && typeof result === 'object' && !(Symbol.asyncIterator in result) && !('data' in result) && 'errors' in result) {
+      tag((result as { errors: readonly GraphQLError[] }).errors ?? [], 'GRAPHQL_VALIDATION_FAILED');
+    }
+  };
   return {
+    onExecute: () => ({ onExecuteDone: tagVariableErrors }),
     onValidate() {
       return ({ result }) => tag(result as readonly GraphQLError[], 'GRAPHQL_VALIDATION_FAILED');
     },

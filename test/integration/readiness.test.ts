@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, NatsServerProcess } from '../../src/source/natsServerProcess.js';
+import { startTestNats, type TestNats } from '../support/nats.js';
+import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { cloudEvent, createStream, publishAll } from '../support/publish.js';
+import { ProjectionCursorDocument } from '../generated/graphql.js';
+import { httpStatus, waitCursor, waitReady, stopOnce } from './helpers.js';
+
+/** /healthz from the first second, /readyz only once the replay has caught up; NATS may come later. */
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function cellgraph(url: string, env: Record<string, string> = {}): Promise<TestCellgraph> {
+  const app = stopOnce(await startTestCellgraph(url, env));
+  cleanups.push(() => app.stop());
+  return app;
+}
+
+async function nats(): Promise<TestNats> {
+  const server = await startTestNats();
+  cleanups.push(() => server.remove());
+  return server;
+}
+
+describe('readiness', () => {
+  it('NATS unreachable at boot: /healthz 200, /readyz 503; NATS started later: cellgraph connects by itself and becomes ready', async () => {
+    const port = await freePort();
+    const storeDir = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-late-nats-'));
+    const late = new NatsServerProcess({ port, storeDir });
+    cleanups.push(async () => {
+      await late.stop('SIGKILL');
+      rmSync(storeDir, { recursive: true, force: true });
+    });
+
+    const app = await cellgraph(late.url);
+    expect(await httpStatus(`${app.url}/healthz`)).toBe(200);
+    // wait until a connection attempt has failed, so 503 is the answer of an app that knows NATS is down
+    await waitUntil(() => app.source.status().lastError !== null, 'a failed connection attempt');
+    expect(await httpStatus(`${app.url}/readyz`)).toBe(503);
+    expect(await httpStatus(`${app.url}/healthz`)).toBe(200);
+    const { projection } = await app.query(ProjectionCursorDocument, {});
+    expect(projection).toMatchObject({ ready: false, connected: false, cursor: 0 });
+    expect(projection.lastError).toBeTruthy();
+
+    await late.start();
+    await createStream(late.url);
+    const seqs = await publishAll(late.url, [
+      cloudEvent('cell.lifecycle.v1.started', { cellId: 'late-1', specId: 's' }),
+      cloudEvent('cell.lifecycle.v1.started', { cellId: 'late-2', specId: 's' }),
+    ]);
+    await waitReady(app, 45_000);
+    await waitCursor(app, seqs.at(-1)!);
+    const after = await app.query(ProjectionCursorDocument, {});
+    expect(after.projection).toMatchObject({ ready: true, connected: true, lastError: null, cursor: seqs.at(-1), applied: 2 });
+    expect(app.projection.cells.size).toBe(2);
+  });
+
+  it('a NATS that accepts TCP but does not answer (paused) keeps /readyz 503 until it resumes', async () => {
+    const server = await nats();
+    await createStream(server.url);
+    const seqs = await publishAll(server.url, [cloudEvent('cell.lifecycle.v1.started', { cellId: 'p1', specId: 's' })]);
+    server.signal('SIGSTOP');
+    const app = await cellgraph(server.url);
+    // cleanups run in reverse: resume NATS before stopping cellgraph, even if an assertion fails
+    cleanups.push(async () => server.signal('SIGCONT'));
+    expect(await httpStatus(`${app.url}/healthz`)).toBe(200);
+    expect(await httpStatus(`${app.url}/readyz`)).toBe(503);
+    expect(app.projection.cursor).toBe(0);
+    server.signal('SIGCONT');
+    await waitReady(app, 45_000);
+    expect(app.projection.cursor).toBe(seqs[0]);
+  });
+
+  it('an empty stream is ready at once', async () => {
+    const server = await nats();
+    const app = await cellgraph(server.url);
+    await waitReady(app);
+    const response = await fetch(`${app.url}/readyz`);
+    expect(await response.json()).toMatchObject({ ready: true, cursor: 0, streamLastSeq: 0 });
+  });
+
+  it('/readyz is 503 while a large stream replays and 200 only once the cursor reached the boot target', async () => {
+    const server = await nats();
+    await createStream(server.url);
+    const count = 20_000;
+    const bodies = Array.from({ length: count }, (_, i) =>
+      cloudEvent(i % 3 === 0 ? 'cell.lifecycle.v1.started' : 'cell.observability.v1.metrics', { cellId: `big-${i % 500}`, specId: 's' }),
+    );
+    const seqs = await publishAll(server.url, bodies);
+    const target = seqs.at(-1)!;
+    const app = await cellgraph(server.url, { CELLGRAPH_REPLAY_BATCH: '100' });
+
+    const statuses: number[] = [];
+    for (;;) {
+      const response = await fetch(`${app.url}/readyz`);
+      const body = (await response.json()) as { ready: boolean; cursor: number; replay: { target: number; done: boolean } };
+      statuses.push(response.status);
+      // the invariant, whatever the timing: 200 iff ready, and never ready below the boot target
+      expect(response.status === 200).toBe(body.ready);
+      if (body.ready) {
+        expect(body.cursor).toBeGreaterThanOrEqual(target);
+        expect(body.replay).toMatchObject({ target, done: true });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // the first answer came before the replay could possibly have finished
+    expect(statuses[0]).toBe(503);
+    expect(app.projection.cursor).toBe(target);
+    expect(app.projection.counts.applied).toBe(count);
+  });
+});
