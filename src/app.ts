@@ -80,6 +80,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
   });
   source.start();
 
+  let stopping: Promise<void> | undefined;
   return {
     projection,
     source,
@@ -88,11 +89,14 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     http,
     url: http.url,
     /** Graceful: no new subscriptions, every open one ends with SHUTDOWN and its last seq, then sockets close. */
-    async stop() {
-      hub.shutdown();
-      await hub.drained(3_000);
-      await http.close();
-      await source.stop();
+    stop() {
+      stopping ??= (async () => {
+        hub.shutdown();
+        await hub.drained(3_000);
+        await http.close();
+        await source.stop();
+      })();
+      return stopping;
     },
   };
 }

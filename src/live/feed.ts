@@ -6,7 +6,8 @@ import type { GraphQLError } from 'graphql';
  * waiting, so a client that goes away frees its subscription immediately.
  */
 export abstract class Feed<T> implements AsyncIterableIterator<T> {
-  private waiter: ((result: IteratorResult<T>) => void) | undefined;
+  /** Pending next() calls, oldest first: a consumer may ask again before the last answer came. */
+  private readonly waiters: ((result: IteratorResult<T>) => void)[] = [];
   private finished = false;
   private terminal: T | undefined;
   private terminalDelivered = false;
@@ -21,12 +22,11 @@ export abstract class Feed<T> implements AsyncIterableIterator<T> {
 
   /** Called by producers after they made a message available. */
   protected wake(): void {
-    const resolve = this.waiter;
-    if (!resolve) return;
-    const message = this.pollOrTerminal();
-    if (message === undefined) return;
-    this.waiter = undefined;
-    resolve(message);
+    while (this.waiters.length > 0) {
+      const message = this.pollOrTerminal();
+      if (message === undefined) return;
+      this.waiters.shift()!(message);
+    }
   }
 
   /** Ends the feed after delivering `message` (an error or a shutdown marker). */
@@ -58,10 +58,11 @@ export abstract class Feed<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    const ready = this.pollOrTerminal();
+    // Earlier callers are served first: only answer at once when nobody is waiting.
+    const ready = this.waiters.length === 0 ? this.pollOrTerminal() : undefined;
     if (ready) return Promise.resolve(ready);
     return new Promise((resolve) => {
-      this.waiter = resolve;
+      this.waiters.push(resolve);
     });
   }
 
@@ -81,10 +82,8 @@ export abstract class Feed<T> implements AsyncIterableIterator<T> {
 
   /** The consumer went away: release a pending next() and clean up. */
   protected close(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
     this.finish();
-    waiter?.({ done: true, value: undefined });
+    for (const waiter of this.waiters.splice(0)) waiter({ done: true, value: undefined });
   }
 
   private finish(): void {
