@@ -53,6 +53,22 @@ export class EventPublisher {
     return seqs;
   }
 
+  /**
+   * Bulk load without waiting for acks: core publishes (JetStream stores
+   * what arrives on the stream's subjects), flushed every `flushEvery`.
+   * Much faster than acked publishes; returns the stream's last seq after.
+   */
+  async publishUnacked(items: Iterable<{ subject: string; event?: unknown; body?: Uint8Array | string }>, stream: string, flushEvery = 5_000): Promise<number> {
+    let sent = 0;
+    for (const item of items) {
+      this.nc.publish(item.subject, item.body ?? JSON.stringify(item.event));
+      if (++sent % flushEvery === 0) await this.nc.flush();
+    }
+    await this.nc.flush();
+    const jsm = await this.js.jetstreamManager();
+    return (await jsm.streams.info(stream)).state.last_seq;
+  }
+
   async close(): Promise<void> {
     await this.nc.drain().catch(() => undefined);
   }
