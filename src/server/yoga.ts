@@ -1,4 +1,5 @@
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { buildSchema } from '../schema/index.js';
 import type { AppContext } from '../schema/context.js';
 import { useErrorCodes } from './plugins/errorCodes.js';
@@ -21,6 +22,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
     landingPage: false,
     logging: false,
     context: () => options.context,
+    // GraphiQL served from the package, not a CDN: cellgraph runs next to clusters without internet access.
+    renderGraphiQL,
     graphiql: options.graphiql
       ? {
           title: 'cellgraph',
