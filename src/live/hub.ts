@@ -78,10 +78,14 @@ export class LiveHub {
     let catchUp: CatchUp;
     if (options.after != null || options.snapshot) {
       const since = options.after ?? 0;
+      const mode = options.after != null ? 'changes' : 'snapshot';
       const cells: CellRecord[] = [];
-      for (const cell of options.candidates ?? this.projection.cells.values()) if (cell.lastSeq > since) cells.push(cell);
+      // A snapshot never sends a non-matching cell; changes may (as REMOVED), so keep those.
+      for (const cell of options.candidates ?? this.projection.cells.values()) {
+        if (cell.lastSeq > since && (mode === 'changes' || matches(cell))) cells.push(cell);
+      }
       cells.sort((a, b) => a.lastSeq - b.lastSeq);
-      catchUp = { cells, mode: options.after != null ? 'changes' : 'snapshot', since, syncedSeq: cursor };
+      catchUp = { cells, mode, since, syncedSeq: cursor };
     } else {
       catchUp = { cells: [], mode: 'changes', since: cursor, syncedSeq: cursor };
     }
