@@ -72,7 +72,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     events: new EventReader(() => source.client, config.CELLGRAPH_STREAM),
     hub,
   };
-  const metrics = new Metrics({ projection, sourceStatus: () => source.status() });
+  const metrics = new Metrics({ projection, sourceStatus: () => source.status(), liveStats: () => hub.stats() });
   if (!config.CELLGRAPH_TOKEN) {
     logger.warn(
       { host: config.CELLGRAPH_HOST, allowOpen: config.CELLGRAPH_ALLOW_OPEN },

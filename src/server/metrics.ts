@@ -1,22 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HubStats } from '../live/hub.js';
 import type { Projection } from '../projection/projection.js';
 import type { SourceStatus } from '../source/jetstreamSource.js';
 
-/** What the metrics read at scrape time: the projection and the source. */
+/** What the metrics read at scrape time: the projection, the source and the subscription hub. */
 export interface MetricsSources {
   projection: Projection;
   sourceStatus(): SourceStatus;
+  liveStats?(): HubStats;
 }
-
-/** Subscription kinds as the hub names them (cell, cells, events, ...): a label, so keep the set small. */
-export type SubscriptionKind = string;
-
-/**
- * Queue depth by subscription kind, read at scrape time. The subscription
- * hub registers one with `metrics.setQueueDepthSource` so nothing is counted
- * twice and a scrape never walks more than the hub already knows.
- */
-export type QueueDepthSource = () => Iterable<[SubscriptionKind, number]> | Record<SubscriptionKind, number>;
 
 const MAX_OPERATION_NAMES = 100;
 
@@ -36,17 +28,12 @@ export class Metrics {
   readonly subscriptionsOpen: Gauge<'kind'>;
   /** Subscriptions refused by a limit, by which limit. */
   readonly subscriptionsRejected: Counter<'limit'>;
-  /** Deltas merged into an already pending one for the same cell (slow subscriber). Fed by the hub. */
-  readonly deltasCoalesced: Counter<'kind'>;
-  /** Items dropped from a bounded queue, or subscriptions ended with LAGGED. Fed by the hub. */
-  readonly queueDropped: Counter<'kind'>;
   /** Requests refused for a missing or wrong token, by transport. */
   readonly authFailures: Counter<'transport'>;
   /** Documents refused by a limit, by which limit. */
   readonly limitRejections: Counter<'limit'>;
   readonly operationDuration: Histogram<'operation_type' | 'operation_name'>;
 
-  private queueDepthSource: QueueDepthSource | undefined;
   private readonly operationNames = new Set<string>();
 
   constructor(sources: MetricsSources) {
@@ -54,6 +41,21 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
 
     const { projection } = sources;
+    // A counter that mirrors a monotonic count kept elsewhere: add the
+    // difference since the last scrape, so it stays a true counter.
+    const mirrorCounter = (name: string, help: string, read: () => number) => {
+      let seen = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const now = read();
+          this.inc(Math.max(0, now - seen));
+          seen = Math.max(seen, now);
+        },
+      });
+    };
     new Gauge({
       name: 'cellgraph_projection_cursor',
       help: 'Highest stream seq applied to the projection.',
@@ -110,8 +112,6 @@ export class Metrics {
         this.set(sources.sourceStatus().replay.target);
       },
     });
-    // A counter that mirrors a monotonic count kept elsewhere: add the
-    // difference since the last scrape, so it stays a true counter.
     const seen = { applied: 0, skipped: 0, duplicate: 0, rejected: 0 };
     new Counter({
       name: 'cellgraph_events_total',
@@ -164,32 +164,27 @@ export class Metrics {
       labelNames: ['limit'],
       registers,
     });
-    const self = this;
-    new Gauge({
-      name: 'cellgraph_subscription_queue_depth',
-      help: 'Items waiting in subscription queues, by kind.',
-      labelNames: ['kind'],
-      registers,
-      collect() {
-        this.reset();
-        const source = self.queueDepthSource?.();
-        if (!source) return;
-        const entries = Symbol.iterator in source ? source : Object.entries(source);
-        for (const [kind, depth] of entries as Iterable<[string, number]>) this.set({ kind }, depth);
-      },
-    });
-    this.deltasCoalesced = new Counter({
-      name: 'cellgraph_subscription_deltas_coalesced_total',
-      help: 'Deltas merged into a pending delta of the same cell for a slow subscriber.',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.queueDropped = new Counter({
-      name: 'cellgraph_subscription_dropped_total',
-      help: 'Items dropped from bounded subscription queues (the subscription then ends with LAGGED).',
-      labelNames: ['kind'],
-      registers,
-    });
+    const live = sources.liveStats;
+    if (live) {
+      new Gauge({
+        name: 'cellgraph_subscription_queue_depth',
+        help: 'Messages waiting in all subscription queues.',
+        registers,
+        collect() {
+          this.set(live().queuedMessages);
+        },
+      });
+      new Gauge({
+        name: 'cellgraph_subscription_queue_depth_max',
+        help: 'Largest queue of one subscription (bounded by the cells it watches).',
+        registers,
+        collect() {
+          this.set(live().maxQueueDepth);
+        },
+      });
+      mirrorCounter('cellgraph_subscription_deltas_coalesced_total', 'Cell changes merged into a pending one for a slow subscriber.', () => live().coalesced);
+      mirrorCounter('cellgraph_subscriptions_lagged_total', 'Raw event subscriptions ended with LAGGED (their bounded queue overflowed).', () => live().lagged);
+    }
     this.authFailures = new Counter({
       name: 'cellgraph_auth_failures_total',
       help: 'Requests refused for a missing or wrong bearer token.',
@@ -209,11 +204,6 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-  }
-
-  /** The hub calls this once: its queues are then read at every scrape. */
-  setQueueDepthSource(source: QueueDepthSource | undefined): void {
-    this.queueDepthSource = source;
   }
 
   /**
