@@ -50,8 +50,10 @@ export function parsePrometheus(text: string): Exposition {
       if (consumed !== match[2].length) throw new Error(`line ${index + 1}: bad labels: ${match[2]}`);
     }
     const raw = match[3]!;
-    const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : raw === 'NaN' ? NaN : Number(raw);
-    if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`line ${index + 1}: bad value ${raw}`);
+    // Prometheus reads values with Go's ParseFloat: NaN and Inf in any case (prom-client writes "Nan").
+    const special = raw.toLowerCase();
+    const value = special === 'nan' ? NaN : special === '+inf' || special === 'inf' ? Infinity : special === '-inf' ? -Infinity : Number(raw);
+    if (Number.isNaN(value) && special !== 'nan') throw new Error(`line ${index + 1}: bad value: ${line}`);
     samples.push({ name: match[1]!, labels, value });
   }
   return {
