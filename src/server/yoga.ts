@@ -9,6 +9,7 @@ import { TokenCheck, useBearerAuth } from './plugins/auth.js';
 import { useCostLimit } from './plugins/costLimit.js';
 import { useDocumentLimits } from './plugins/documentLimits.js';
 import { useErrorCodes } from './plugins/errorCodes.js';
+import { useHttpErrorBodies } from './plugins/httpErrors.js';
 import { useMetrics } from './plugins/metrics.js';
 import { useSubscriptionLimits } from './plugins/subscriptionLimits.js';
 
@@ -82,6 +83,7 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       ...(config.CELLGRAPH_INTROSPECTION ? [] : [useDisableIntrospection() as Plugin]),
       useErrorCodes(),
+      useHttpErrorBodies(),
       ...useDocumentLimits(
         {
           maxDocumentBytes: config.CELLGRAPH_MAX_DOCUMENT_BYTES,
