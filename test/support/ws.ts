@@ -1,4 +1,4 @@
-import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
+import { createClient, type Client, type FormattedExecutionResult as ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 
 /** The graphql-ws URL of a cellgraph base URL (http://host:port). */
@@ -72,9 +72,9 @@ export function runWs<T = Record<string, unknown>>(
   query: string,
   variables?: Record<string, unknown>,
   take = Infinity,
-): Promise<{ results: ExecutionResult<T>[]; error?: unknown }> {
+): Promise<{ results: ExecutionResult<T, unknown>[]; error?: unknown }> {
   return new Promise((resolve) => {
-    const results: ExecutionResult<T>[] = [];
+    const results: ExecutionResult<T, unknown>[] = [];
     let done = false;
     const finish = (error?: unknown) => {
       if (done) return;
