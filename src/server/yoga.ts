@@ -94,7 +94,10 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
         },
         metrics,
       ),
-      useCostLimit({ maxCost: config.CELLGRAPH_MAX_COST, defaultPageSize: config.CELLGRAPH_DEFAULT_PAGE_SIZE }, metrics),
+      useCostLimit(
+        { maxCost: config.CELLGRAPH_MAX_COST, defaultPageSize: config.CELLGRAPH_DEFAULT_PAGE_SIZE, maxPageSize: config.CELLGRAPH_MAX_PAGE_SIZE },
+        metrics,
+      ),
       useSubscriptionLimits(
         { perConnection: config.CELLGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION, total: config.CELLGRAPH_MAX_SUBSCRIPTIONS },
         metrics,

@@ -8,6 +8,8 @@ export interface CostLimitOptions {
   maxCost: number;
   /** Page size a paged field assumes when neither first nor last is given. */
   defaultPageSize: number;
+  /** A larger page is refused by its resolver (pageSize), so it never costs more than this. */
+  maxPageSize: number;
   /** Multiplier for list fields that take no page argument (bounded lists such as recentRejections). */
   listFactor?: number;
 }
@@ -26,7 +28,7 @@ function pagedEstimator(options: CostLimitOptions): ComplexityEstimator {
     const paged = field.args.some((arg) => arg.name === 'first' || arg.name === 'last');
     if (paged) {
       const size = Number(args['first'] ?? args['last'] ?? options.defaultPageSize);
-      return 1 + childComplexity * Math.max(1, Number.isFinite(size) ? size : options.defaultPageSize);
+      return 1 + childComplexity * Math.min(options.maxPageSize, Math.max(1, Number.isFinite(size) ? size : options.defaultPageSize));
     }
     const parentIsPage = /Connection$|Page$/.test(getNamedType(type).name);
     if (isListType(getNullableType(field.type)) && !parentIsPage) return 1 + childComplexity * listFactor;
