@@ -5,6 +5,7 @@ import { apiError, ErrorCode } from './schema/errors.js';
 import { Projection } from './projection/projection.js';
 import type { AppContext } from './schema/context.js';
 import { startHttpServer, type RunningHttpServer } from './server/httpServer.js';
+import { Metrics } from './server/metrics.js';
 import { createCellgraphYoga } from './server/yoga.js';
 import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
@@ -17,6 +18,7 @@ export interface Cellgraph {
   readonly clock: CursorClock;
   readonly hub: LiveHub;
   readonly http: RunningHttpServer;
+  readonly metrics: Metrics;
   readonly url: string;
   stop(): Promise<void>;
 }
@@ -70,13 +72,25 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     events: new EventReader(() => source.client, config.CELLGRAPH_STREAM),
     hub,
   };
-  const yoga = createCellgraphYoga({ context, graphiql: config.CELLGRAPH_GRAPHIQL });
+  const metrics = new Metrics({ projection, sourceStatus: () => source.status(), liveStats: () => hub.stats() });
+  if (!config.CELLGRAPH_TOKEN) {
+    logger.warn(
+      { host: config.CELLGRAPH_HOST, allowOpen: config.CELLGRAPH_ALLOW_OPEN },
+      'CELLGRAPH_TOKEN is not set: the API, WebSocket and /metrics are open to anyone who can reach this address',
+    );
+  }
+  const yoga = createCellgraphYoga({ context, metrics });
   const http = await startHttpServer({
     yoga,
     host: config.CELLGRAPH_HOST,
     port: config.CELLGRAPH_PORT,
     logger,
     keepAliveMs: config.CELLGRAPH_WS_KEEPALIVE_MS,
+    metrics,
+    wsMaxPayload: config.CELLGRAPH_WS_MAX_PAYLOAD,
+    wsInitTimeoutMs: config.CELLGRAPH_WS_INIT_TIMEOUT_MS,
+    exposeErrors: config.CELLGRAPH_EXPOSE_ERRORS,
+    ...(config.CELLGRAPH_TOKEN ? { tokens: config.CELLGRAPH_TOKEN } : {}),
   });
   source.start();
 
@@ -87,6 +101,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     clock,
     hub,
     http,
+    metrics,
     url: http.url,
     /** Graceful: no new subscriptions, every open one ends with SHUTDOWN and its last seq, then sockets close. */
     stop() {

@@ -4,6 +4,17 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const tokenList = z
+  .string()
+  .transform((v) => v.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+  .pipe(z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1, 'must hold at least one token'));
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost|::ffff:127(\.\d{1,3}){3})$/i;
+
+/** True when the host only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host.trim());
+}
 
 /**
  * Every setting cellgraph reads, from the environment, validated once at
@@ -35,6 +46,35 @@ export const configSchema = z.object({
   CELLGRAPH_EVENT_QUEUE_LIMIT: int(1, 1_000_000).default(10_000),
   /** graphql-ws ping interval: well under the 60 s idle timeout of common proxies. */
   CELLGRAPH_WS_KEEPALIVE_MS: int(1_000, 30_000).default(15_000),
+
+  // --- authentication -------------------------------------------------------
+  /** Comma-separated bearer tokens (several, so one can be rotated without downtime). Unset: no authentication. */
+  CELLGRAPH_TOKEN: tokenList.optional(),
+  /** Without a token cellgraph binds only to loopback; true lets it listen elsewhere unauthenticated. */
+  CELLGRAPH_ALLOW_OPEN: bool.default(false),
+
+  // --- what the API reveals ---------------------------------------------------
+  CELLGRAPH_INTROSPECTION: bool.default(true),
+  /** Put the original message and stack of unexpected errors in extensions (development only). */
+  CELLGRAPH_EXPOSE_ERRORS: bool.default(false),
+
+  // --- limits (each answered with LIMIT_EXCEEDED and extensions.limit) -------
+  CELLGRAPH_MAX_DEPTH: int(1, 1000).default(12),
+  /** Each field costs 1; a paged field multiplies its selection by its page size (first/last or the default). */
+  CELLGRAPH_MAX_COST: int(1, 1_000_000_000).default(50_000),
+  CELLGRAPH_MAX_ALIASES: int(0, 10_000).default(30),
+  CELLGRAPH_MAX_DIRECTIVES: int(0, 10_000).default(50),
+  CELLGRAPH_MAX_TOKENS: int(1, 1_000_000).default(2_000),
+  /** Length of the GraphQL document itself, in characters. */
+  CELLGRAPH_MAX_DOCUMENT_BYTES: int(64, 10_000_000).default(32_768),
+  /** HTTP request body (document + variables + extensions). */
+  CELLGRAPH_MAX_BODY_BYTES: int(1_024, 100_000_000).default(1_048_576),
+  CELLGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 100_000).default(100),
+  CELLGRAPH_MAX_SUBSCRIPTIONS: int(1, 10_000_000).default(10_000),
+  /** Largest WebSocket message accepted; larger closes the socket with 1009. */
+  CELLGRAPH_WS_MAX_PAYLOAD: int(1_024, 100_000_000).default(1_048_576),
+  /** A WebSocket that sends no connection_init within this is closed with 4408. */
+  CELLGRAPH_WS_INIT_TIMEOUT_MS: int(100, 600_000).default(3_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -49,7 +89,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const config = parsed.data;
+  // An unauthenticated server reachable from the network is a mistake far
+  // more often than a choice, so it has to be asked for by name.
+  if (!config.CELLGRAPH_TOKEN && !config.CELLGRAPH_ALLOW_OPEN && !isLoopbackHost(config.CELLGRAPH_HOST)) {
+    throw new ConfigError(
+      `refusing to listen on ${config.CELLGRAPH_HOST} without authentication: set CELLGRAPH_TOKEN, ` +
+        'bind to 127.0.0.1, or set CELLGRAPH_ALLOW_OPEN=true to serve the network without a token',
+    );
+  }
+  return config;
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';

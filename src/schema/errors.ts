@@ -18,6 +18,22 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Which limit a LIMIT_EXCEEDED error is about (`extensions.limit`): part of the API too. */
+export type LimitName =
+  | 'depth'
+  | 'cost'
+  | 'aliases'
+  | 'directives'
+  | 'tokens'
+  | 'documentSize'
+  | 'pageSize'
+  | 'subscriptionsPerConnection'
+  | 'subscriptions';
+
+export function limitError(limit: LimitName, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return apiError(ErrorCode.LIMIT_EXCEEDED, message, { limit, ...extensions });
+}
+
 export function apiError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extensions } });
 }

@@ -1,4 +1,4 @@
-import { apiError, ErrorCode } from './errors.js';
+import { apiError, ErrorCode, limitError } from './errors.js';
 import type { AppContext } from './context.js';
 
 /** Relay page arguments, checked against the configured caps. */
@@ -18,7 +18,7 @@ export function pageSize(args: PageArgs, ctx: AppContext): { first: number | nul
     if (value == null) continue;
     if (value < 0) throw apiError(ErrorCode.BAD_ARGUMENT, `${name} must not be negative.`);
     if (value > max) {
-      throw apiError(ErrorCode.LIMIT_EXCEEDED, `${name} is ${value}, above the page size limit of ${max}.`, { limit: max, argument: name });
+      throw limitError('pageSize', `${name} is ${value}, above the page size limit of ${max}.`, { max, argument: name });
     }
   }
   if (args.first == null && args.last == null) return { first: ctx.config.CELLGRAPH_DEFAULT_PAGE_SIZE, last: null };

@@ -1,7 +1,7 @@
 import type { StreamEvent } from '../source/eventReader.js';
 import { StreamUnavailableError } from '../source/eventReader.js';
 import { builder } from './builder.js';
-import { apiError, ErrorCode } from './errors.js';
+import { apiError, ErrorCode, limitError } from './errors.js';
 import { shortTypeName } from '../events/types.js';
 
 export const StreamEventRef = builder.objectRef<StreamEvent>('StreamEvent').implement({
@@ -40,7 +40,7 @@ builder.queryField('events', (t) =>
     resolve: async (_root, { after, first, types }, ctx) => {
       const max = ctx.config.CELLGRAPH_MAX_PAGE_SIZE;
       if (first < 0) throw apiError(ErrorCode.BAD_ARGUMENT, 'first must not be negative.');
-      if (first > max) throw apiError(ErrorCode.LIMIT_EXCEEDED, `first is ${first}, above the page size limit of ${max}.`, { limit: max });
+      if (first > max) throw limitError('pageSize', `first is ${first}, above the page size limit of ${max}.`, { max, argument: 'first' });
       try {
         return await ctx.events.read(after, first, {
           types: types ? new Set(types.map(shortTypeName)) : undefined,

@@ -2,9 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { CellgraphYoga } from './yoga.js';
 import type { Logger } from '../util/logger.js';
+import type { Metrics } from './metrics.js';
+import { TokenCheck, wsAuthorizer } from './plugins/auth.js';
 
 export interface HttpServerOptions {
   yoga: CellgraphYoga;
@@ -13,6 +15,15 @@ export interface HttpServerOptions {
   logger: Logger;
   /** WebSocket ping interval; well under common proxy idle timeouts (60 s). */
   keepAliveMs?: number;
+  metrics: Metrics;
+  /** Bearer tokens required in connection_init (or the upgrade header); none: open. */
+  tokens?: readonly string[];
+  /** Largest WebSocket message; ws closes the socket with 1009 beyond it. */
+  wsMaxPayload: number;
+  /** graphql-ws closes with 4408 when connection_init does not arrive in time. */
+  wsInitTimeoutMs: number;
+  /** Put internal error messages in WebSocket close reasons (development only). */
+  exposeErrors?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -36,10 +47,19 @@ type EnvelopedRoot = {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { yoga, logger } = options;
   const server = http.createServer(yoga);
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: options.wsMaxPayload });
+  const { metrics } = options;
+  wsServer.on('connection', (socket) => {
+    metrics.wsConnections.inc();
+    socket.once('close', () => metrics.wsConnections.dec());
+  });
+  const authorize = options.tokens?.length ? wsAuthorizer(new TokenCheck(options.tokens), metrics) : undefined;
 
   const disposable = useServer(
     {
+      connectionInitWaitTimeout: options.wsInitTimeoutMs,
+      isProd: !options.exposeErrors,
+      ...(authorize ? { onConnect: authorize } : {}),
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload) => {
@@ -53,7 +73,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         try {
           document = parse(payload.query);
         } catch (error) {
-          return [error as never];
+          // graphql-ws accepts only GraphQLErrors here; anything else would close the socket with 4500.
+          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax Error: unparsable document.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
         const args: ExecutionArgs = {
           schema,

@@ -1,39 +1,73 @@
+import type { GraphQLSchema } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { useDisableIntrospection } from '@envelop/disable-introspection';
 import { buildSchema } from '../schema/index.js';
 import type { AppContext } from '../schema/context.js';
+import type { Metrics } from './metrics.js';
+import { TokenCheck, useBearerAuth } from './plugins/auth.js';
+import { useCostLimit } from './plugins/costLimit.js';
+import { useDocumentLimits } from './plugins/documentLimits.js';
 import { useErrorCodes } from './plugins/errorCodes.js';
+import { useHttpErrorBodies } from './plugins/httpErrors.js';
+import { useMetrics } from './plugins/metrics.js';
+import { useSubscriptionLimits } from './plugins/subscriptionLimits.js';
 
 export type CellgraphYoga = YogaServerInstance<Record<string, unknown>, AppContext>;
 
+export const HEALTH_PATH = '/healthz';
+export const READY_PATH = '/readyz';
+export const METRICS_PATH = '/metrics';
+
+/**
+ * Headers whose presence proves the request was not a "simple" cross-site
+ * one (a browser preflights both): yoga's own, which its GraphiQL and
+ * clients send, and Authorization, which every authenticated client sends.
+ */
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
+
 export interface YogaOptions {
   context: AppContext;
-  /** Extra envelop/yoga plugins (auth, limits, metrics): they run for HTTP, SSE and WebSocket alike. */
+  metrics: Metrics;
+  /** Extra envelop/yoga plugins: they run for HTTP, SSE and WebSocket alike. */
   plugins?: Plugin[];
-  graphiql: boolean;
+  /** Tests only: serve another schema through the same plugin chain. */
+  schema?: GraphQLSchema;
 }
 
 /** The yoga instance: one schema, one plugin chain, shared by HTTP, SSE and graphql-ws. */
 export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
+  const { config } = options.context;
+  const { metrics } = options;
+  const tokens = config.CELLGRAPH_TOKEN;
   return createYoga<Record<string, unknown>, AppContext>({
-    schema: buildSchema(),
+    schema: options.schema ?? buildSchema(),
     graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/healthz',
+    healthCheckEndpoint: HEALTH_PATH,
     landingPage: false,
     logging: false,
     context: () => options.context,
     // GraphiQL served from the package, not a CDN: cellgraph runs next to clusters without internet access.
     renderGraphiQL,
-    graphiql: options.graphiql
+    // Unexpected errors become "Unexpected error." with code INTERNAL_SERVER_ERROR;
+    // errors thrown on purpose (GraphQLError with a code) pass unchanged.
+    maskedErrors: { isDev: config.CELLGRAPH_EXPOSE_ERRORS },
+    maxRequestBodySize: config.CELLGRAPH_MAX_BODY_BYTES,
+    graphiql: config.CELLGRAPH_GRAPHIQL
       ? {
           title: 'cellgraph',
-          subscriptionsProtocol: 'WS',
+          // A browser cannot put a bearer token on a WebSocket upgrade; SSE goes
+          // through fetch and carries the Authorization set in GraphiQL's headers.
+          subscriptionsProtocol: tokens ? 'SSE' : 'WS',
           defaultQuery: `# Cells of the CellOS event log, live.\nquery RunningCells {\n  projection { cursor ready lag }\n  cells(first: 20, filter: { state: RUNNING }) {\n    totalCount\n    cursor\n    edges { node { id specId state startedAt exitCode } }\n  }\n}\n`,
+          ...(tokens ? { headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2) } : {}),
         }
       : false,
     plugins: [
+      ...(tokens ? [useBearerAuth({ check: new TokenCheck(tokens), publicPaths: [HEALTH_PATH, READY_PATH], metrics })] : []),
       useReadinessCheck({
-        endpoint: '/readyz',
+        endpoint: READY_PATH,
         check: ({ fetchAPI }) => {
           const status = options.context.sourceStatus();
           const body = JSON.stringify({
@@ -48,7 +82,29 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
           });
         },
       }),
+      useMetrics(metrics, METRICS_PATH),
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      ...(config.CELLGRAPH_INTROSPECTION ? [] : [useDisableIntrospection() as Plugin]),
       useErrorCodes(),
+      useHttpErrorBodies(),
+      ...useDocumentLimits(
+        {
+          maxDocumentBytes: config.CELLGRAPH_MAX_DOCUMENT_BYTES,
+          maxTokens: config.CELLGRAPH_MAX_TOKENS,
+          maxDepth: config.CELLGRAPH_MAX_DEPTH,
+          maxAliases: config.CELLGRAPH_MAX_ALIASES,
+          maxDirectives: config.CELLGRAPH_MAX_DIRECTIVES,
+        },
+        metrics,
+      ),
+      useCostLimit(
+        { maxCost: config.CELLGRAPH_MAX_COST, defaultPageSize: config.CELLGRAPH_DEFAULT_PAGE_SIZE, maxPageSize: config.CELLGRAPH_MAX_PAGE_SIZE },
+        metrics,
+      ),
+      useSubscriptionLimits(
+        { perConnection: config.CELLGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION, total: config.CELLGRAPH_MAX_SUBSCRIPTIONS },
+        metrics,
+      ),
       ...(options.plugins ?? []),
     ],
   });

@@ -25,10 +25,12 @@ export async function startTestCellgraph(natsUrl: string, env: Record<string, st
     ...env,
   });
   const app = await startCellgraph(config, natsUrl, createLogger(config.CELLGRAPH_LOG_LEVEL));
+  // With a token configured, the helpers authenticate with the first one unless told otherwise.
+  const auth: Record<string, string> = config.CELLGRAPH_TOKEN ? { authorization: `Bearer ${config.CELLGRAPH_TOKEN[0]}` } : {};
   const request: TestCellgraph['request'] = async (document, variables, headers = {}) => {
     const response = await fetch(`${app.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...auth, ...headers },
       body: JSON.stringify({ query: print(document), variables }),
     });
     return { status: response.status, body: (await response.json()) as GraphQLResponse<never> };

@@ -18,13 +18,20 @@ export function useErrorCodes(): Plugin {
   };
   // Variables are coerced at execution, not validation: a bad enum, UUID, Seq
   // or DateTime in `variables` fails there, before any resolver, with no data.
+  // So does an operation type the schema lacks (`mutation`), with data: null.
+  // Both are request-level: no path. Subscriptions fail the same way.
   const tagVariableErrors = ({ result }: { result: unknown }) => {
-    if (result && typeof result === 'object' && !(Symbol.asyncIterator in result) && !('data' in result) && 'errors' in result) {
-      tag((result as { errors: readonly GraphQLError[] }).errors ?? [], 'GRAPHQL_VALIDATION_FAILED');
+    if (result && typeof result === 'object' && !(Symbol.asyncIterator in result) && 'errors' in result) {
+      const errors = (result as { errors?: readonly GraphQLError[] }).errors ?? [];
+      tag(
+        errors.filter((error) => !error.path),
+        'GRAPHQL_VALIDATION_FAILED',
+      );
     }
   };
   return {
     onExecute: () => ({ onExecuteDone: tagVariableErrors }),
+    onSubscribe: () => ({ onSubscribeResult: tagVariableErrors }),
     onValidate() {
       return ({ result }) => tag(result as readonly GraphQLError[], 'GRAPHQL_VALIDATION_FAILED');
     },
