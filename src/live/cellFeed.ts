@@ -1,17 +1,14 @@
 import type { CellPredicate } from '../projection/cellQuery.js';
 import type { CellDelta, CellField, CellRecord } from '../projection/records.js';
 import { CoalescingQueue, type ChangeKind } from './changes.js';
-import { Feed, type FeedError } from './feed.js';
+import { SeqFeed, type ControlMessage } from './feed.js';
 
-export type CellFeedMessage =
+type CellChangeMessage =
   | { kind: ChangeKind; seq: number; cell: CellRecord; changed: readonly CellField[] }
   /** Catch-up is over: the view equals the projection at `seq`; live changes follow. */
-  | { kind: 'SYNCED'; seq: number }
-  /** Nothing pending: the view is current as of `seq`. Keeps an idle client's resume point fresh. */
-  | { kind: 'BOOKMARK'; seq: number }
-  /** The server is shutting down: resume elsewhere from `seq`, the last seq delivered. */
-  | { kind: 'SHUTDOWN'; seq: number }
-  | FeedError;
+  | { kind: 'SYNCED'; seq: number };
+
+export type CellFeedMessage = CellChangeMessage | ControlMessage;
 
 /** Every field a catch-up message may have changed: the client learns the whole record. */
 const ALL_FIELDS: readonly CellField[] = [
@@ -35,21 +32,17 @@ export interface CatchUp {
  * since `after`, coalesced to their latest state, in seq order), a SYNCED
  * marker, then live changes through a per-cell coalescing queue.
  */
-export class CellFeed extends Feed<CellFeedMessage> {
+export class CellFeed extends SeqFeed<CellChangeMessage> {
   private readonly queue: CoalescingQueue;
   private backlogIndex = 0;
   private synced = false;
-  private bookmarkSeq: number | undefined;
-  lastDeliveredSeq: number;
-  lastSentAt = Date.now();
 
   constructor(
     readonly matches: CellPredicate,
     private readonly catchUp: CatchUp,
   ) {
-    super();
+    super(catchUp.since);
     this.queue = new CoalescingQueue(matches);
-    this.lastDeliveredSeq = catchUp.since;
   }
 
   get queueSize(): number {
@@ -60,7 +53,6 @@ export class CellFeed extends Feed<CellFeedMessage> {
     return this.queue.coalesced;
   }
 
-  /** Whether everything up to the cursor has been handed over: only then is a bookmark truthful. */
   get idle(): boolean {
     return this.synced && this.queue.size === 0;
   }
@@ -70,30 +62,7 @@ export class CellFeed extends Feed<CellFeedMessage> {
     if (this.queue.offer(delta)) this.wake();
   }
 
-  bookmark(seq: number): void {
-    if (!this.idle || seq <= this.lastDeliveredSeq) return;
-    this.bookmarkSeq = seq;
-    this.wake();
-  }
-
-  shutdown(): void {
-    this.endWith({ kind: 'SHUTDOWN', seq: this.lastDeliveredSeq });
-  }
-
-  fail(error: FeedError['error']): void {
-    this.endWith({ kind: 'ERROR', error });
-  }
-
-  protected poll(): CellFeedMessage | undefined {
-    const message = this.nextMessage();
-    if (message && 'seq' in message) {
-      this.lastDeliveredSeq = Math.max(this.lastDeliveredSeq, message.seq);
-      this.lastSentAt = Date.now();
-    }
-    return message;
-  }
-
-  private nextMessage(): CellFeedMessage | undefined {
+  protected nextMessage(): CellChangeMessage | undefined {
     const { cells, mode, since, syncedSeq } = this.catchUp;
     while (this.backlogIndex < cells.length) {
       const cell = cells[this.backlogIndex++]!;
@@ -106,16 +75,6 @@ export class CellFeed extends Feed<CellFeedMessage> {
       this.synced = true;
       return { kind: 'SYNCED', seq: Math.max(syncedSeq, this.lastDeliveredSeq) };
     }
-    const change = this.queue.take();
-    if (change) {
-      this.bookmarkSeq = undefined;
-      return change;
-    }
-    if (this.bookmarkSeq !== undefined) {
-      const seq = this.bookmarkSeq;
-      this.bookmarkSeq = undefined;
-      return { kind: 'BOOKMARK', seq };
-    }
-    return undefined;
+    return this.queue.take();
   }
 }

@@ -1,12 +1,10 @@
 import type { StreamEvent, EventPage } from '../source/eventReader.js';
 import { apiError, ErrorCode } from '../schema/errors.js';
-import { Feed, type FeedError } from './feed.js';
+import { SeqFeed, type ControlMessage } from './feed.js';
 
-export type EventFeedMessage =
-  | { kind: 'EVENT'; seq: number; event: StreamEvent }
-  | { kind: 'BOOKMARK'; seq: number }
-  | { kind: 'SHUTDOWN'; seq: number }
-  | FeedError;
+type EventMessage = { kind: 'EVENT'; seq: number; event: StreamEvent };
+
+export type EventFeedMessage = EventMessage | ControlMessage;
 
 export type ReadPage = (after: number, first: number) => Promise<EventPage>;
 
@@ -17,13 +15,10 @@ export type ReadPage = (after: number, first: number) => Promise<EventPage>;
  * bounded: on overflow the feed ends with LAGGED carrying the last
  * delivered seq, and the client resumes from there.
  */
-export class EventFeed extends Feed<EventFeedMessage> {
+export class EventFeed extends SeqFeed<EventMessage> {
   private history: StreamEvent[] = [];
   private historyDone = false;
   private readonly live: StreamEvent[] = [];
-  private bookmarkSeq: number | undefined;
-  lastDeliveredSeq: number;
-  lastSentAt = Date.now();
   dropped = 0;
 
   constructor(
@@ -34,8 +29,7 @@ export class EventFeed extends Feed<EventFeedMessage> {
     private readonly limit: number,
     private readonly readPage: ReadPage,
   ) {
-    super();
-    this.lastDeliveredSeq = after;
+    super(after);
     void this.readHistory();
   }
 
@@ -63,19 +57,8 @@ export class EventFeed extends Feed<EventFeedMessage> {
     this.wake();
   }
 
-  bookmark(seq: number): void {
-    if (!this.idle || seq <= this.lastDeliveredSeq) return;
-    this.bookmarkSeq = seq;
-    this.wake();
-  }
-
-  shutdown(): void {
-    this.endWith({ kind: 'SHUTDOWN', seq: this.lastDeliveredSeq });
-  }
-
-  fail(error: FeedError['error']): void {
+  protected override discardPending(): void {
     this.live.length = 0;
-    this.endWith({ kind: 'ERROR', error });
   }
 
   private async readHistory(): Promise<void> {
@@ -103,29 +86,11 @@ export class EventFeed extends Feed<EventFeedMessage> {
     this.wake();
   }
 
-  protected poll(): EventFeedMessage | undefined {
-    const message = this.nextMessage();
-    if (message && 'seq' in message) {
-      this.lastDeliveredSeq = Math.max(this.lastDeliveredSeq, message.seq);
-      this.lastSentAt = Date.now();
-    }
-    return message;
-  }
-
-  private nextMessage(): EventFeedMessage | undefined {
+  protected nextMessage(): EventMessage | undefined {
     const fromHistory = this.history.shift();
     if (fromHistory) return { kind: 'EVENT', seq: fromHistory.seq, event: fromHistory };
     if (!this.historyDone) return undefined;
     const live = this.live.shift();
-    if (live) {
-      this.bookmarkSeq = undefined;
-      return { kind: 'EVENT', seq: live.seq, event: live };
-    }
-    if (this.bookmarkSeq !== undefined) {
-      const seq = this.bookmarkSeq;
-      this.bookmarkSeq = undefined;
-      return { kind: 'BOOKMARK', seq };
-    }
-    return undefined;
+    return live ? { kind: 'EVENT', seq: live.seq, event: live } : undefined;
   }
 }

@@ -98,3 +98,69 @@ export interface FeedError {
   kind: 'ERROR';
   error: GraphQLError;
 }
+
+/** Nothing pending: the client has everything up to `seq`. Keeps an idle client's resume point fresh. */
+type Bookmark = { kind: 'BOOKMARK'; seq: number };
+
+/** Messages every subscription feed can send besides its own. */
+export type ControlMessage =
+  | Bookmark
+  /** The server is shutting down: resume elsewhere from `seq`, the last seq delivered. */
+  | { kind: 'SHUTDOWN'; seq: number }
+  | FeedError;
+
+/**
+ * A feed whose messages carry stream seqs: it remembers the last seq it
+ * delivered (the client's resume point), answers bookmarks when idle, and
+ * ends with SHUTDOWN or an error that carries that seq.
+ */
+export abstract class SeqFeed<T extends { kind: string; seq: number }> extends Feed<T | ControlMessage> {
+  lastDeliveredSeq: number;
+  lastSentAt = Date.now();
+  private bookmarkSeq: number | undefined;
+
+  constructor(since: number) {
+    super();
+    this.lastDeliveredSeq = since;
+  }
+
+  /** True when everything up to the cursor has been handed over: only then is a bookmark truthful. */
+  abstract get idle(): boolean;
+
+  /** The feed's own next message, if one is ready. */
+  protected abstract nextMessage(): T | undefined;
+
+  /** Drops what is pending when the feed ends with an error. */
+  protected discardPending(): void {}
+
+  bookmark(seq: number): void {
+    if (!this.idle || seq <= this.lastDeliveredSeq) return;
+    this.bookmarkSeq = seq;
+    this.wake();
+  }
+
+  shutdown(): void {
+    this.endWith({ kind: 'SHUTDOWN', seq: this.lastDeliveredSeq });
+  }
+
+  fail(error: GraphQLError): void {
+    this.discardPending();
+    this.endWith({ kind: 'ERROR', error });
+  }
+
+  protected poll(): T | Bookmark | undefined {
+    const message = this.nextMessage() ?? this.takeBookmark();
+    if (message) {
+      this.lastDeliveredSeq = Math.max(this.lastDeliveredSeq, message.seq);
+      this.lastSentAt = Date.now();
+    }
+    return message;
+  }
+
+  private takeBookmark(): Bookmark | undefined {
+    const seq = this.bookmarkSeq;
+    this.bookmarkSeq = undefined;
+    // A change delivered since the bookmark was asked for may have moved past it.
+    return seq !== undefined && seq > this.lastDeliveredSeq ? { kind: 'BOOKMARK', seq } : undefined;
+  }
+}

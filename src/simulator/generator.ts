@@ -19,8 +19,8 @@ export interface SimulatorOptions {
   startTime?: number;
 }
 
-/** mulberry32: small, fast, seeded; good enough for realistic-looking data. */
-function prng(seed: number): () => number {
+/** mulberry32: small, fast, seeded; good enough for realistic-looking data and fuzzing. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

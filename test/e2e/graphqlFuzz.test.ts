@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { connectWs, rawWs, runWs } from '../support/ws.js';
+import { prng } from '../../src/simulator/generator.js';
 
 let nats: TestNats;
 let app: TestCellgraph;
@@ -17,16 +18,6 @@ afterAll(async () => {
   await nats?.remove();
 });
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(4242);
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;

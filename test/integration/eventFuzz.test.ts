@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/events/decode.js';
 import { Projection } from '../../src/projection/projection.js';
-import { takeEvents } from '../../src/simulator/generator.js';
+import { takeEvents, prng } from '../../src/simulator/generator.js';
 import { ProjectionStatusDocument } from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
@@ -11,16 +11,6 @@ const HOSTILE = 10_000;
 const VALID = 2_000;
 
 /** mulberry32, seeded: the same garbage on every run, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = prng(20261128);
 const int = (n: number) => Math.floor(random() * n);
