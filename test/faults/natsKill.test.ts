@@ -28,6 +28,7 @@ it('NATS SIGKILLed and restarted during the live tail: cellgraph reconnects and 
     watcher.start();
     await waitUntil(() => watcher.view.synced, 'subscriber synced');
     const publishing = publisher.publish(toPublish(events.slice(1000)), { rate: 1500, window: 32, retry: true });
+    publishing.catch(() => undefined); // awaited below; a failed test must not leave it unhandled
     await waitUntil(() => app.projection.cursor > 2500, 'live tail under way');
 
     await nats.stop('SIGKILL');
@@ -59,6 +60,7 @@ it('NATS SIGKILLed and restarted during the boot replay: the replay resumes from
   const watcher = new ResumingWatcher(app.url);
   try {
     const publishing = publisher.publish(toPublish(events.slice(20_000)), { rate: 1000, window: 32, retry: true });
+    publishing.catch(() => undefined); // awaited below; a failed test must not leave it unhandled
     // Freeze NATS the moment the replay passes seq 3000, then kill it: the crash lands mid-replay for sure.
     atSeq(app, 3000, () => nats.signal('SIGSTOP'));
     await waitUntil(() => app.projection.cursor >= 3000, 'replay under way');

@@ -44,6 +44,7 @@ it('NATS paused (SIGSTOP) for longer than the heartbeat during the live tail, th
     watcher.start();
     await waitUntil(() => watcher.view.synced, 'subscriber synced');
     const publishing = publisher.publish(toPublish(events.slice(1000)), { rate: 1500, window: 32, retry: true });
+    publishing.catch(() => undefined); // awaited below; a failed test must not leave it unhandled
     await waitUntil(() => app.projection.cursor > 2500, 'live tail under way');
     await pauseNats(publisher);
     const cursorAfterPause = app.projection.cursor;
@@ -69,6 +70,7 @@ it('NATS paused (SIGSTOP) during the boot replay, then resumed: the replay compl
   const watcher = new ResumingWatcher(app.url);
   try {
     const publishing = publisher.publish(toPublish(events.slice(20_000)), { rate: 1000, window: 32, retry: true });
+    publishing.catch(() => undefined); // awaited below; a failed test must not leave it unhandled
     let paused: Promise<void> | undefined;
     atSeq(app, 3000, () => (paused = pauseNats(publisher)));
     await waitUntil(() => paused !== undefined, 'replay under way');
