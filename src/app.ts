@@ -59,6 +59,8 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       subjects: config.CELLGRAPH_SUBJECTS,
       createStream: config.CELLGRAPH_CREATE_STREAM,
       batch: config.CELLGRAPH_REPLAY_BATCH,
+      heartbeatMs: config.CELLGRAPH_CONSUMER_HEARTBEAT_MS,
+      stallTimeoutMs: config.CELLGRAPH_STALL_TIMEOUT_MS,
       logger,
     },
     ingestor,

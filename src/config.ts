@@ -34,6 +34,10 @@ export const configSchema = z.object({
   CELLGRAPH_EMBEDDED_NATS: z.enum(['auto', 'never']).default('auto'),
   CELLGRAPH_DATA_DIR: z.string().min(1).default('.cellgraph'),
   CELLGRAPH_REPLAY_BATCH: int(1, 100_000).default(10_000),
+  /** Idle heartbeat of the JetStream consumer: a dead or paused server is noticed after two missed ones. */
+  CELLGRAPH_CONSUMER_HEARTBEAT_MS: int(500, 30_000).default(5_000),
+  /** Events pending in the stream but none received for this long: the consumer is restarted from the cursor. */
+  CELLGRAPH_STALL_TIMEOUT_MS: int(500, 600_000).default(10_000),
   CELLGRAPH_DEDUP_WINDOW: int(0, 10_000_000).default(100_000),
   CELLGRAPH_DEFAULT_PAGE_SIZE: int(1, 1000).default(100),
   CELLGRAPH_MAX_PAGE_SIZE: int(1, 1000).default(1000),

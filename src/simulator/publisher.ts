@@ -1,6 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { backoffDelay, sleep } from '../util/backoff.js';
 
 export interface PublishOptions {
   /** Events per second; 0 or undefined means as fast as the server acks. */
@@ -8,10 +9,26 @@ export interface PublishOptions {
   /** Publishes awaited at once: JetStream acks are pipelined up to this window. */
   window?: number;
   signal?: AbortSignal;
+  /**
+   * Retry a publish that failed or whose ack did not come (NATS restarting,
+   * paused, JetStream not ready), as CellOS producers do, until it is acked or
+   * `signal` aborts. A lost ack means the event may be stored twice: consumers
+   * dedup by CloudEvent id. Without it the first failure rejects.
+   */
+  retry?: boolean;
+  /** How long one attempt waits for its ack: 30 s, or 2 s when retrying. */
+  attemptTimeoutMs?: number;
+}
+
+export interface PublishStats {
+  /** Attempts that failed and were retried. */
+  retries: number;
 }
 
 /** Publishes raw bodies or CloudEvents to JetStream, acked, pipelined, optionally paced. Returns the acked seqs. */
 export class EventPublisher {
+  readonly stats: PublishStats = { retries: 0 };
+
   private constructor(
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
@@ -27,10 +44,22 @@ export class EventPublisher {
     options: PublishOptions = {},
   ): Promise<number[]> {
     const window = options.window ?? 256;
+    const timeout = options.attemptTimeoutMs ?? (options.retry ? 2_000 : 30_000);
     const seqs: number[] = [];
     const inflight = new Set<Promise<void>>();
     const started = Date.now();
     let sent = 0;
+    const publishOne = async (subject: string, body: Uint8Array | string): Promise<number> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return (await this.js.publish(subject, body, { timeout })).seq;
+        } catch (error) {
+          if (!options.retry || options.signal?.aborted || this.nc.isClosed()) throw error;
+          this.stats.retries += 1;
+          await sleep(backoffDelay(attempt, 100, 1_000), options.signal);
+        }
+      }
+    };
     for (const item of items) {
       if (options.signal?.aborted) break;
       if (options.rate && options.rate > 0) {
@@ -40,10 +69,9 @@ export class EventPublisher {
       }
       const body = item.body ?? JSON.stringify(item.event);
       const index = sent++;
-      const p: Promise<void> = this.js
-        .publish(item.subject, body, { timeout: 30_000 })
-        .then((ack) => {
-          seqs[index] = ack.seq;
+      const p: Promise<void> = publishOne(item.subject, body)
+        .then((seq) => {
+          seqs[index] = seq;
         })
         .finally(() => inflight.delete(p));
       inflight.add(p);

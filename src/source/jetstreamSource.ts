@@ -13,7 +13,7 @@ import {
 import type { Logger } from '../util/logger.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import type { RawMessage } from './eventReader.js';
-import { ensureStream } from './stream.js';
+import { ensureStream, StreamMissingError } from './stream.js';
 import { ReplayProgress, type ReplayProgressSnapshot } from './replayProgress.js';
 
 /** Where messages go: the projection's ingest, which knows its own cursor. */
@@ -49,6 +49,17 @@ export interface JetStreamSourceOptions {
   progressIntervalMs?: number;
   /** How often the stream's last seq is polled while idle. */
   pollIntervalMs?: number;
+  /**
+   * The consumer's idle heartbeat: the server sends one at least this often
+   * on a pull, so a dead or paused server is noticed after two missed ones.
+   */
+  heartbeatMs?: number;
+  /**
+   * The stream holds events past the cursor but none arrived for this long:
+   * the consumer is stalled (a pull lost in a server crash or pause) and is
+   * restarted from the cursor.
+   */
+  stallTimeoutMs?: number;
 }
 
 export interface SourceStatus {
@@ -86,6 +97,8 @@ export class JetStreamSource {
   private loop: Promise<void> | undefined;
   private readonly readyWaiters: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
+  /** Last time the consumer made progress (a message, a (re)start, or nothing left to read). */
+  private lastProgressAt = Date.now();
 
   constructor(
     private readonly options: JetStreamSourceOptions,
@@ -173,20 +186,34 @@ export class JetStreamSource {
       this.js = jetstream(nc);
       // Each round checks the stream before (re)creating the consumer: a consumer
       // restart after the stream vanished must not continue into a different stream.
-      do {
+      // A round that fails while the connection lives (JetStream still starting after a
+      // server restart, a request timing out) is retried here, with backoff.
+      const signal = this.stopController.signal;
+      for (let attempt = 0; !signal.aborted; ) {
         this.restartRequested = false;
-        const { info, created } = await ensureStream(jsm, {
-          stream: this.options.stream,
-          subjects: this.options.subjects,
-          create: this.options.createStream,
-        });
-        if (created) this.log.info({ stream: this.options.stream, subjects: this.options.subjects }, 'created stream');
-        this.checkStream(info);
-        this.noteStreamLastSeq(info.state.last_seq);
-        if (!this.progress.started) this.beginReplay(info.state.last_seq, info.state.messages);
-        this.startPolling();
-        await this.consume(this.js);
-      } while (this.restartRequested && !this.stopController.signal.aborted);
+        try {
+          const { info, created } = await ensureStream(jsm, {
+            stream: this.options.stream,
+            subjects: this.options.subjects,
+            create: this.options.createStream,
+          });
+          if (created) this.log.info({ stream: this.options.stream, subjects: this.options.subjects }, 'created stream');
+          this.checkStream(info);
+          this.noteStreamLastSeq(info.state.last_seq);
+          if (!this.progress.started) this.beginReplay(info.state.last_seq, info.state.messages);
+          this.startPolling();
+          attempt = 0;
+          await this.consume(this.js);
+        } catch (error) {
+          if (nc.isClosed() || signal.aborted || error instanceof StreamMissingError) throw error;
+          this.lastError = (error as Error).message;
+          const delay = backoffDelay(attempt++);
+          this.log.warn({ err: this.lastError, retryInMs: delay }, 'cannot consume the stream yet, retrying');
+          await sleep(delay, signal);
+          this.restartRequested = true;
+        }
+        if (!this.restartRequested) break;
+      }
     } finally {
       this.connected = false;
       if (!nc.isClosed()) await nc.close().catch(() => undefined);
@@ -252,8 +279,13 @@ export class JetStreamSource {
       ...(cursor > 0 ? { opt_start_seq: cursor + 1 } : {}),
     });
     const generation = this.generation;
+    const heartbeatMs = this.options.heartbeatMs ?? 5_000;
+    this.lastProgressAt = Date.now();
     const messages = await consumer.consume({
       max_messages: this.options.batch,
+      // A pull lives two heartbeats; the library re-pulls before it expires.
+      expires: Math.max(1_000, heartbeatMs * 2),
+      idle_heartbeat: heartbeatMs,
       callback: (msg: JsMsg) => {
         if (generation === this.generation) this.onMessage(msg);
       },
@@ -266,6 +298,7 @@ export class JetStreamSource {
 
   private onMessage(msg: JsMsg): void {
     const seq = msg.seq;
+    this.lastProgressAt = Date.now();
     this.sink.ingest(msg);
     const pending = msg.info.pending;
     this.noteStreamLastSeq(seq + pending);
@@ -292,12 +325,33 @@ export class JetStreamSource {
       const info = await this.jsm.streams.info(this.options.stream);
       this.checkStream(info, cursor);
       this.streamLastSeq = info.state.last_seq;
+      this.checkStalled(info.state.last_seq);
       if (!this.ready && this.sink.cursor >= info.state.last_seq && this.sink.cursor >= this.progress.snapshot(0).target) {
         this.markReady();
       }
     } catch (error) {
       this.log.debug({ err: (error as Error).message }, 'stream info poll failed');
     }
+  }
+
+  /**
+   * The ordered consumer recovers by itself from most faults, but not all: a
+   * pull lost while the server crashed or was paused can leave it waiting
+   * with nothing requested. Events in the stream past the cursor and no
+   * progress for a while means stalled: restart the one consumer from
+   * cursor + 1 (the old one's messages are dropped by generation).
+   */
+  private checkStalled(streamLastSeq: number): void {
+    const cursor = this.sink.cursor;
+    if (streamLastSeq <= cursor || this.restartRequested) {
+      this.lastProgressAt = Date.now();
+      return;
+    }
+    const stalledMs = Date.now() - this.lastProgressAt;
+    if (stalledMs < (this.options.stallTimeoutMs ?? 10_000)) return;
+    this.log.warn({ cursor, streamLastSeq, stalledMs }, 'consumer stalled with events pending: restarting it from the cursor');
+    this.lastProgressAt = Date.now();
+    this.restartConsumer();
   }
 
   private async watchConnection(nc: NatsConnection): Promise<void> {
@@ -309,7 +363,10 @@ export class JetStreamSource {
           break;
         case 'reconnect':
           this.connected = true;
-          this.log.info({ server: status.server }, 'NATS reconnected');
+          this.log.info({ server: status.server, cursor: this.sink.cursor }, 'NATS reconnected: restarting the consumer from the cursor');
+          // The server may have restarted and lost the ordered consumer and its pull: rather than
+          // wait for missed heartbeats, check the stream and consume again from cursor + 1 now.
+          this.restartConsumer();
           break;
         case 'error':
           this.log.warn({ err: String(status.error) }, 'NATS error');

@@ -1,6 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { EventPublisher } from '../../src/simulator/publisher.js';
+import { EventPublisher, type PublishOptions } from '../../src/simulator/publisher.js';
 import { ensureStream } from '../../src/source/stream.js';
 
 export const TEST_STREAM = 'CELLOS_EVENTS';
@@ -32,11 +32,11 @@ export function cloudEvent(type: string, data: Record<string, unknown>, extra: R
   };
 }
 
-/** Publishes events (objects, or raw bodies) and returns their seqs. */
+/** Publishes events (objects, or raw bodies) and returns their seqs; `retry` rides through NATS outages. */
 export async function publishAll(
   url: string,
   items: (Record<string, unknown> | { raw: string | Uint8Array })[],
-  options: { window?: number; rate?: number; signal?: AbortSignal } = {},
+  options: PublishOptions = {},
 ): Promise<number[]> {
   const publisher = await EventPublisher.connect(url);
   try {
