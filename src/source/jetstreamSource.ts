@@ -269,7 +269,7 @@ export class JetStreamSource {
     this.sink.ingest(msg);
     const pending = msg.info.pending;
     this.noteStreamLastSeq(seq + pending);
-    if (!this.ready && (pending === 0 || this.sink.cursor >= this.progress.snapshot(0).target)) this.markReady();
+    if (!this.ready && (pending === 0 || this.sink.cursor >= this.progress.targetSeq)) this.markReady();
   }
 
   private markReady(): void {
@@ -292,7 +292,7 @@ export class JetStreamSource {
       const info = await this.jsm.streams.info(this.options.stream);
       this.checkStream(info, cursor);
       this.streamLastSeq = info.state.last_seq;
-      if (!this.ready && this.sink.cursor >= info.state.last_seq && this.sink.cursor >= this.progress.snapshot(0).target) {
+      if (!this.ready && this.sink.cursor >= info.state.last_seq && this.sink.cursor >= this.progress.targetSeq) {
         this.markReady();
       }
     } catch (error) {
