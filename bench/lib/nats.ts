@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { simulateEvents, type SimulatedEvent } from '../../src/simulator/generator.js';
-import { EventPublisher } from '../../src/simulator/publisher.js';
+import { simulateEvents } from '../../src/simulator/generator.js';
 import { freePort, NatsServerProcess } from '../../src/source/natsServerProcess.js';
 import { ensureStream } from '../../src/source/stream.js';
 
@@ -50,22 +49,38 @@ function* take<T>(items: Iterable<T>, count: number): Generator<T> {
   }
 }
 
-/** Publishes `count` simulated events (seeded, so every run has the same log); returns the last seq and bytes. */
+/**
+ * Publishes `count` simulated events (seeded, so every run has the same log).
+ * Core NATS publishes, flushed in chunks, are captured by the stream like
+ * acked ones but without a round trip each: several times faster for a
+ * million events. The stream's message count is checked at the end, so a
+ * dropped message fails the run instead of skewing it.
+ */
 export async function publishSimulated(url: string, count: number, seed = 42): Promise<{ lastSeq: number; seconds: number; bytes: number }> {
-  const publisher = await EventPublisher.connect(url);
+  const nc = await connect({ servers: url, name: 'bench-publisher' });
   const started = performance.now();
   let bytes = 0;
-  const sized = function* (events: Iterable<SimulatedEvent>) {
-    for (const e of events) {
+  try {
+    const jsm = await jetstreamManager(nc);
+    const before = (await jsm.streams.info(BENCH_STREAM)).state.messages;
+    let n = 0;
+    for (const e of take(simulateEvents({ seed, concurrentCells: 200 }), count)) {
       const body = JSON.stringify(e.event);
       bytes += body.length;
-      yield { subject: e.subject, body };
+      nc.publish(e.subject, body);
+      if (++n % 5_000 === 0) await nc.flush();
     }
-  };
-  try {
-    const seqs = await publisher.publish(sized(take(simulateEvents({ seed, concurrentCells: 200 }), count)), { window: 2048 });
-    return { lastSeq: seqs.at(-1) ?? 0, seconds: (performance.now() - started) / 1000, bytes };
+    await nc.flush();
+    let info = await jsm.streams.info(BENCH_STREAM);
+    for (let i = 0; i < 200 && info.state.messages < before + count; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      info = await jsm.streams.info(BENCH_STREAM);
+    }
+    if (info.state.messages !== before + count) {
+      throw new Error(`stream holds ${info.state.messages - before} of ${count} published events`);
+    }
+    return { lastSeq: info.state.last_seq, seconds: (performance.now() - started) / 1000, bytes };
   } finally {
-    await publisher.close();
+    await nc.close();
   }
 }
