@@ -76,7 +76,9 @@ runWorker(async () => {
       },
     },
   );
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CELLGRAPH_')));
   const config = loadConfig({
+    ...inherited,
     CELLGRAPH_NATS_URL: args.url,
     CELLGRAPH_STREAM: args.stream,
     CELLGRAPH_PORT: '0',
