@@ -46,11 +46,13 @@ runWorker(async () => {
           }
           if (!measuring) return;
           const now = Date.now();
+          // Only frames that carry a published event count: not acks, SYNCED markers or bookmarks.
           const stamp = STAMP.exec(text);
+          if (!stamp) return;
           received += 1;
           if (firstAt === 0) firstAt = now;
           lastAt = now;
-          if (stamp) latencies.push(now - Date.parse(stamp[1]!));
+          latencies.push(now - Date.parse(stamp[1]!));
         });
       }),
     );
