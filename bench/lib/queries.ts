@@ -1,4 +1,4 @@
-import { getNamedType, isLeafType, isObjectType, isNonNullType, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { getNamedType, isLeafType, isObjectType, isNonNullType, parse, validate, type GraphQLField, type GraphQLSchema } from 'graphql';
 
 /** The two reads the query benchmark loads, as GraphQL documents and as bare endpoint paths. */
 
@@ -10,8 +10,12 @@ export const CELL_QUERY = `query BenchCell($id: String!) { cell(id: $id) { ${CEL
 
 export type LoadKind = 'graphql-cells' | 'graphql-cell' | 'bare-cells' | 'bare-cell';
 
+/** What a dashboard subscribes to: every change of every cell, with the record as the query benchmark reads it. */
+export const FANOUT_SUBSCRIPTION = `subscription BenchFanout { cells(include: CHANGES) { kind seq id changedFields cell { ${CELL_FIELDS} } } }`;
+
 /**
- * The fan-out benchmark's subscription, made from whatever `Subscription.cells`
+ * The fan-out benchmark's subscription: FANOUT_SUBSCRIPTION when the schema
+ * accepts it, else one made from whatever `Subscription.cells`
  * the schema has (it is being built while this benchmark is): every leaf
  * field to depth 3, no arguments beyond the optional ones. Returns null while
  * the schema has no `Subscription.cells`, so the benchmark reports the
@@ -21,6 +25,7 @@ export function fanoutSubscription(schema: GraphQLSchema): string | null {
   if (process.env['BENCH_FANOUT_QUERY']) return process.env['BENCH_FANOUT_QUERY'];
   const field = schema.getSubscriptionType()?.getFields()['cells'];
   if (!field) return null;
+  if (validate(schema, parse(FANOUT_SUBSCRIPTION)).length === 0) return FANOUT_SUBSCRIPTION;
   if (field.args.some((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined)) return null;
   return `subscription BenchFanout { cells ${selection(field, 3) ?? ''} }`;
 }
