@@ -300,11 +300,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 }
 
 /** Publishes `count` simulated events at `rate`/s to the fan-out stream, each stamped with its publish time. */
+let stampedRuns = 0;
+
+/** Each call uses a fresh seed: re-publishing the same CloudEvent ids would be dropped by cellgraph's dedup window. */
 async function publishStamped(url: string, count: number, rate: number): Promise<void> {
+  const seed = 99 + stampedRuns++;
   const publisher = await EventPublisher.connect(url);
   function* stamped() {
     let n = 0;
-    for (const simulated of simulateEvents({ seed: 99, concurrentCells: 200, duplicateRate: 0 })) {
+    for (const simulated of simulateEvents({ seed, concurrentCells: 200, duplicateRate: 0 })) {
       if (n++ >= count) return;
       const event = simulated.event;
       const subject = `bench.fanout.${n}`;

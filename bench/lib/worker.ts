@@ -26,6 +26,7 @@ export class Worker {
     });
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-8000);
+      if (process.env["BENCH_DEBUG"]) process.stderr.write(chunk);
     });
     this.child.on('message', (message: WorkerMessage) => {
       if (message.type === 'error') return this.fail(new Error(`${name} worker: ${String(message['message'])}`));
