@@ -42,6 +42,8 @@ export const configSchema = z.object({
   CELLGRAPH_DEFAULT_PAGE_SIZE: int(1, 1000).default(100),
   CELLGRAPH_MAX_PAGE_SIZE: int(1, 1000).default(1000),
   CELLGRAPH_GRAPHIQL: bool.default(true),
+  /** Compile queries with graphql-jit: same results, less CPU per request (BENCHMARKS.md). */
+  CELLGRAPH_GRAPHQL_JIT: bool.default(true),
   /** How long a query with `minSeq` (or a subscription with `after`) ahead of the cursor waits before CURSOR_AHEAD. */
   CELLGRAPH_MIN_SEQ_WAIT_MS: int(0, 60_000).default(5_000),
   /** An idle subscription receives a BOOKMARK with the current seq this often. */

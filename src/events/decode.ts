@@ -7,7 +7,9 @@ import {
   cellStartedDataSchema,
   cloudEventSchema,
   correlationSchema,
+  eventTimeSchema,
   formationDataSchema,
+  uuidSchema,
   type CloudEvent,
 } from './schemas.js';
 import {
@@ -111,15 +113,54 @@ export function parseJsonObject(body: Uint8Array | string): ParsedBody {
   return { ok: true, value: value as Record<string, unknown> };
 }
 
-function correlationOf(event: CloudEvent, data: { correlation?: z.infer<typeof correlationSchema> }) {
-  // Extension attributes are optional and unvalidated by producers: a
-  // malformed one is ignored rather than costing us a valid event.
-  const extension = correlationSchema.safeParse(event['correlation']);
-  const ext = extension.success ? extension.data : undefined;
-  return {
-    formationId: data.correlation?.formationId ?? ext?.formationId,
-    tenantId: data.correlation?.tenantId ?? ext?.tenantId,
-  };
+/** What a cell event's data holds once validated (by zod, or by the fast path below). */
+type CellData = {
+  cellId?: string;
+  specId?: string;
+  runId?: string;
+  formationId?: string;
+  tenantId?: string;
+  correlation?: { formationId?: string; tenantId?: string };
+  exitCode?: number;
+  outcome?: 'succeeded' | 'failed';
+  terminalState?: 'clean' | 'forced';
+  reason?: string;
+};
+
+function cellActionOf(type: string): CellAction {
+  return type === CELL_STARTED
+    ? 'started'
+    : type === CELL_COMMAND_COMPLETED
+      ? 'commandCompleted'
+      : type === CELL_DESTROYED
+        ? 'destroyed'
+        : type === CELL_FAILED
+          ? 'failed'
+          : 'touched';
+}
+
+/** The one place a CellEvent is built from validated data, for both decode paths. */
+function buildCell(
+  envelope: EventEnvelope,
+  data: CellData,
+  extension: { formationId?: string; tenantId?: string } | undefined,
+): DecodedEvent {
+  if (data.cellId === undefined) return { kind: 'skipped', type: envelope.type, reason: 'cell event without cellId' };
+  const action = cellActionOf(envelope.type);
+  const cell: CellEvent = { kind: 'cell', action, ...envelope, cellId: data.cellId };
+  if (data.specId !== undefined) cell.specId = data.specId;
+  if (data.runId !== undefined) cell.runId = data.runId;
+  const formationId = data.formationId ?? data.correlation?.formationId ?? extension?.formationId;
+  if (formationId !== undefined) cell.formationId = formationId.toLowerCase();
+  const tenantId = data.tenantId ?? data.correlation?.tenantId ?? extension?.tenantId;
+  if (tenantId !== undefined) cell.tenantId = tenantId;
+  if (action === 'commandCompleted') cell.exitCode = data.exitCode;
+  if (action === 'destroyed') {
+    cell.outcome = data.outcome;
+    if (data.terminalState !== undefined) cell.terminalState = data.terminalState;
+  }
+  if ((action === 'destroyed' || action === 'failed') && data.reason !== undefined) cell.reason = data.reason;
+  return cell;
 }
 
 function decodeCell(envelope: EventEnvelope, event: CloudEvent): DecodedEvent {
@@ -138,35 +179,10 @@ function decodeCell(envelope: EventEnvelope, event: CloudEvent): DecodedEvent {
   }
   const parsed = schema.safeParse(event.data);
   if (!parsed.success) return rejected(describeIssues(parsed.error, 'data'));
-  const data = parsed.data as z.infer<typeof cellCommandCompletedDataSchema> &
-    z.infer<typeof cellDestroyedDataSchema> & { cellId?: string };
-  if (data.cellId === undefined) return { kind: 'skipped', type: envelope.type, reason: 'cell event without cellId' };
-
-  const correlation = correlationOf(event, data);
-  const action =
-    envelope.type === CELL_STARTED
-      ? 'started'
-      : envelope.type === CELL_COMMAND_COMPLETED
-        ? 'commandCompleted'
-        : envelope.type === CELL_DESTROYED
-          ? 'destroyed'
-          : envelope.type === CELL_FAILED
-            ? 'failed'
-            : 'touched';
-  const cell: CellEvent = { kind: 'cell', action, ...envelope, cellId: data.cellId };
-  if (data.specId !== undefined) cell.specId = data.specId;
-  if (data.runId !== undefined) cell.runId = data.runId;
-  const formationId = data.formationId ?? correlation.formationId;
-  if (formationId !== undefined) cell.formationId = formationId.toLowerCase();
-  const tenantId = data.tenantId ?? correlation.tenantId;
-  if (tenantId !== undefined) cell.tenantId = tenantId;
-  if (action === 'commandCompleted') cell.exitCode = data.exitCode;
-  if (action === 'destroyed') {
-    cell.outcome = data.outcome;
-    if (data.terminalState !== undefined) cell.terminalState = data.terminalState;
-  }
-  if ((action === 'destroyed' || action === 'failed') && data.reason !== undefined) cell.reason = data.reason;
-  return cell;
+  // Extension attributes are optional and unvalidated by producers: a
+  // malformed one is ignored rather than costing us a valid event.
+  const extension = correlationSchema.safeParse(event['correlation']);
+  return buildCell(envelope, parsed.data as CellData, extension.success ? extension.data : undefined);
 }
 
 function decodeFormation(envelope: EventEnvelope, event: CloudEvent, phase: FormationPhase): DecodedEvent {
@@ -188,8 +204,8 @@ function decodeFormation(envelope: EventEnvelope, event: CloudEvent, phase: Form
   return formation;
 }
 
-/** Decodes an already-parsed JSON object into a typed event, a skip or a rejection. */
-export function decodeObject(value: Record<string, unknown>): DecodedEvent {
+/** Decodes an already-parsed JSON object with the zod schemas alone: the reference the fast path must agree with. */
+export function decodeObjectStrict(value: Record<string, unknown>): DecodedEvent {
   const envelopeResult = cloudEventSchema.safeParse(value);
   if (!envelopeResult.success) return rejected(describeIssues(envelopeResult.error, ''));
   const event = envelopeResult.data;
@@ -203,6 +219,88 @@ export function decodeObject(value: Record<string, unknown>): DecodedEvent {
   }
   if (type.startsWith('cell.')) return decodeCell(envelope, event);
   return { kind: 'skipped', type, reason: 'unknown event type' };
+}
+
+// Fast path. The zod schemas stay the single source of truth: the checks
+// below accept only values those schemas accept (the patterns are the
+// schemas' own), and anything unusual falls back to decodeObjectStrict,
+// which also words the rejection. A unit test holds the two paths equal.
+const TIME_PATTERN = (eventTimeSchema._zod.def as { pattern: RegExp }).pattern;
+const UUID_PATTERN = (uuidSchema._zod.def as { pattern: RegExp }).pattern;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optString = (v: unknown) => v === undefined || typeof v === 'string';
+const optNonEmpty = (v: unknown) => v === undefined || (typeof v === 'string' && v.length > 0);
+const optUuid = (v: unknown) => v === undefined || (typeof v === 'string' && UUID_PATTERN.test(v));
+
+/** Validated cell data, or undefined when zod must decide. */
+function fastCellData(type: string, data: Record<string, unknown>): CellData | undefined {
+  const cellId = data['cellId'];
+  if (cellId === undefined ? type === CELL_STARTED || type === CELL_COMMAND_COMPLETED || type === CELL_DESTROYED || type === CELL_FAILED : !(typeof cellId === 'string' && cellId.length > 0)) {
+    return undefined;
+  }
+  const specId = data['specId'];
+  if (type === CELL_STARTED ? !(typeof specId === 'string' && specId.length > 0) : !optNonEmpty(specId)) return undefined;
+  if (!optNonEmpty(data['runId']) || !optUuid(data['formationId']) || !optString(data['tenantId'])) return undefined;
+  const correlation = data['correlation'];
+  if (correlation !== undefined && !(isPlainObject(correlation) && optUuid(correlation['formationId']) && optString(correlation['tenantId']))) {
+    return undefined;
+  }
+  if (type === CELL_COMMAND_COMPLETED) {
+    const exitCode = data['exitCode'];
+    if (!(typeof exitCode === 'number' && Number.isInteger(exitCode) && exitCode >= INT32_MIN && exitCode <= INT32_MAX)) return undefined;
+    const argv = data['argv'];
+    if (argv !== undefined && !(Array.isArray(argv) && argv.every((a) => typeof a === 'string'))) return undefined;
+    const durationMs = data['durationMs'];
+    if (durationMs !== undefined && !(typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0)) return undefined;
+    if (!optString(data['spawnError'])) return undefined;
+  } else if (type === CELL_DESTROYED) {
+    const outcome = data['outcome'];
+    if (outcome !== 'succeeded' && outcome !== 'failed') return undefined;
+    const terminalState = data['terminalState'];
+    if (terminalState !== undefined && terminalState !== 'clean' && terminalState !== 'forced') return undefined;
+    if (!optString(data['reason'])) return undefined;
+  } else if (type === CELL_FAILED) {
+    if (!optString(data['reason'])) return undefined;
+  }
+  return data as CellData;
+}
+
+/** The common case (a well-formed cell event without a correlation extension attribute), checked cheaply. */
+function decodeFast(value: Record<string, unknown>): DecodedEvent | undefined {
+  const id = value['id'];
+  const source = value['source'];
+  const rawType = value['type'];
+  const time = value['time'];
+  if (
+    value['specversion'] !== '1.0' ||
+    typeof id !== 'string' ||
+    id.length === 0 ||
+    typeof source !== 'string' ||
+    source.length === 0 ||
+    typeof rawType !== 'string' ||
+    rawType.length === 0 ||
+    !(time === undefined || (typeof time === 'string' && TIME_PATTERN.test(time))) ||
+    !optString(value['datacontenttype']) ||
+    !optString(value['subject']) ||
+    value['correlation'] !== undefined
+  ) {
+    return undefined;
+  }
+  const type = shortTypeName(rawType);
+  if (!type.startsWith('cell.') || type.startsWith(FORMATION_PREFIX)) return undefined;
+  const data = value['data'];
+  if (!isPlainObject(data)) return undefined;
+  const cellData = fastCellData(type, data);
+  if (cellData === undefined) return undefined;
+  return buildCell({ id, type, time: (time as string | undefined) ?? null }, cellData, undefined);
+}
+
+/** Decodes an already-parsed JSON object into a typed event, a skip or a rejection. */
+export function decodeObject(value: Record<string, unknown>): DecodedEvent {
+  return decodeFast(value) ?? decodeObjectStrict(value);
 }
 
 /** Message body (bytes off the stream) to a typed event, a skip or a rejection. Never throws. */

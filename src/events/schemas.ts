@@ -5,6 +5,8 @@ import { z } from 'zod';
  * types below are inferred from them, never written by hand.
  */
 
+export const eventTimeSchema = z.iso.datetime({ offset: true, error: 'time must be an RFC 3339 timestamp' });
+
 // CloudEvents 1.0, structured JSON mode. Unknown attributes are extension
 // attributes: kept (looseObject), never required.
 export const cloudEventSchema = z.looseObject({
@@ -12,15 +14,17 @@ export const cloudEventSchema = z.looseObject({
   id: z.string().min(1, 'id must be a non-empty string'),
   source: z.string().min(1, 'source must be a non-empty string'),
   type: z.string().min(1, 'type must be a non-empty string'),
-  time: z.iso.datetime({ offset: true, error: 'time must be an RFC 3339 timestamp' }).optional(),
+  time: eventTimeSchema.optional(),
   datacontenttype: z.string().optional(),
   subject: z.string().optional(),
   data: z.unknown().optional(),
 });
 export type CloudEvent = z.infer<typeof cloudEventSchema>;
 
-const uuid = z.uuid();
-const int32 = z.int32();
+export const uuidSchema = z.uuid();
+const uuid = uuidSchema;
+export const int32Schema = z.int32();
+const int32 = int32Schema;
 
 // Correlation travels in `data.correlation` or as an extension attribute.
 export const correlationSchema = z.looseObject({

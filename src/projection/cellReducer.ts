@@ -99,16 +99,32 @@ const RECORD_FIELDS: readonly (keyof CellRecord)[] = [
   'eventCount',
 ];
 
-/** Names of the GraphQL fields whose value differs between two versions of a cell. */
+/**
+ * Names of the GraphQL fields whose value differs between two versions of a
+ * cell, in RECORD_FIELDS order then the derived ones. Written out field by
+ * field: a loop of keyed reads over the names was a measurable share of replay.
+ */
 export function changedCellFields(before: CellRecord | null, after: CellRecord): CellField[] {
+  if (before === null) return [...RECORD_FIELDS, 'status', 'durationMs', 'formation'];
   const changed: CellField[] = [];
-  for (const field of RECORD_FIELDS) {
-    if (before === null || before[field] !== after[field]) changed.push(field);
-  }
-  if (before === null || before.state !== after.state) changed.push('status');
-  if (before === null || before.startedAt !== after.startedAt || before.destroyedAt !== after.destroyedAt) {
-    changed.push('durationMs');
-  }
-  if (before === null || before.formationId !== after.formationId) changed.push('formation');
+  if (before.id !== after.id) changed.push('id');
+  if (before.specId !== after.specId) changed.push('specId');
+  if (before.runId !== after.runId) changed.push('runId');
+  if (before.state !== after.state) changed.push('state');
+  if (before.formationId !== after.formationId) changed.push('formationId');
+  if (before.tenantId !== after.tenantId) changed.push('tenantId');
+  if (before.startedAt !== after.startedAt) changed.push('startedAt');
+  if (before.destroyedAt !== after.destroyedAt) changed.push('destroyedAt');
+  if (before.outcome !== after.outcome) changed.push('outcome');
+  if (before.exitCode !== after.exitCode) changed.push('exitCode');
+  if (before.terminalState !== after.terminalState) changed.push('terminalState');
+  if (before.reason !== after.reason) changed.push('reason');
+  if (before.firstSeq !== after.firstSeq) changed.push('firstSeq');
+  if (before.lastSeq !== after.lastSeq) changed.push('lastSeq');
+  if (before.updatedAt !== after.updatedAt) changed.push('updatedAt');
+  if (before.eventCount !== after.eventCount) changed.push('eventCount');
+  if (before.state !== after.state) changed.push('status');
+  if (before.startedAt !== after.startedAt || before.destroyedAt !== after.destroyedAt) changed.push('durationMs');
+  if (before.formationId !== after.formationId) changed.push('formation');
   return changed;
 }

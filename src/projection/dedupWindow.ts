@@ -15,13 +15,15 @@ export class DedupWindow {
 
   /** True when `id` was already seen in the window; otherwise remembers it. */
   checkAndRemember(id: string): boolean {
-    if (this.seen.has(id)) return true;
-    if (this.capacity === 0) return false;
+    if (this.capacity === 0) return this.seen.has(id);
+    // One hash lookup instead of has() then add(): a Set that did not grow already held the id.
+    const size = this.seen.size;
+    this.seen.add(id);
+    if (this.seen.size === size) return true;
     const evicted = this.ring[this.next];
     if (evicted !== undefined) this.seen.delete(evicted);
     this.ring[this.next] = id;
-    this.next = (this.next + 1) % this.capacity;
-    this.seen.add(id);
+    this.next = this.next + 1 === this.capacity ? 0 : this.next + 1;
     return false;
   }
 

@@ -13,6 +13,7 @@ import { useErrorCodes } from './plugins/errorCodes.js';
 import { useHttpErrorBodies } from './plugins/httpErrors.js';
 import { useMetrics } from './plugins/metrics.js';
 import { useSubscriptionLimits } from './plugins/subscriptionLimits.js';
+import { useJitQueries } from './plugins/jitQueries.js';
 
 export type CellgraphYoga = YogaServerInstance<Record<string, unknown>, AppContext>;
 
@@ -34,6 +35,8 @@ export interface YogaOptions {
   plugins?: Plugin[];
   /** Tests only: serve another schema through the same plugin chain. */
   schema?: GraphQLSchema;
+  /** Overrides CELLGRAPH_GRAPHQL_JIT (tests compare both). */
+  jit?: boolean;
 }
 
 /** The yoga instance: one schema, one plugin chain, shared by HTTP, SSE and graphql-ws. */
@@ -105,6 +108,7 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
         { perConnection: config.CELLGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION, total: config.CELLGRAPH_MAX_SUBSCRIPTIONS },
         metrics,
       ),
+      ...((options.jit ?? config.CELLGRAPH_GRAPHQL_JIT) ? [useJitQueries()] : []),
       ...(options.plugins ?? []),
     ],
   });

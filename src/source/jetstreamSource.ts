@@ -302,7 +302,7 @@ export class JetStreamSource {
     this.sink.ingest(msg);
     const pending = msg.info.pending;
     this.noteStreamLastSeq(seq + pending);
-    if (!this.ready && (pending === 0 || this.sink.cursor >= this.progress.snapshot(0).target)) this.markReady();
+    if (!this.ready && (pending === 0 || this.sink.cursor >= this.progress.targetSeq)) this.markReady();
   }
 
   private markReady(): void {
@@ -326,7 +326,7 @@ export class JetStreamSource {
       this.checkStream(info, cursor);
       this.streamLastSeq = info.state.last_seq;
       this.checkStalled(info.state.last_seq);
-      if (!this.ready && this.sink.cursor >= info.state.last_seq && this.sink.cursor >= this.progress.snapshot(0).target) {
+      if (!this.ready && this.sink.cursor >= info.state.last_seq && this.sink.cursor >= this.progress.targetSeq) {
         this.markReady();
       }
     } catch (error) {

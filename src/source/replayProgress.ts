@@ -27,6 +27,11 @@ export class ReplayProgress {
     this.finishedAt = cursor >= target ? this.startedAt : null;
   }
 
+  /** Stream last seq read at boot (0 before begin). */
+  get targetSeq(): number {
+    return this.target;
+  }
+
   get started(): boolean {
     return this.startedAt !== null;
   }

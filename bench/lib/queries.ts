@@ -1,0 +1,44 @@
+import { getNamedType, isLeafType, isObjectType, isNonNullType, parse, validate, type GraphQLField, type GraphQLSchema } from 'graphql';
+
+/** The two reads the query benchmark loads, as GraphQL documents and as bare endpoint paths. */
+
+export const CELL_FIELDS = `id specId runId state status formationId tenantId startedAt destroyedAt outcome exitCode terminalState reason durationMs firstSeq lastSeq updatedAt eventCount`;
+
+export const CELLS_QUERY = `query BenchCells { cells(first: 50) { cursor pageInfo { hasNextPage endCursor } edges { cursor node { ${CELL_FIELDS} } } } }`;
+
+export const CELL_QUERY = `query BenchCell($id: String!) { cell(id: $id) { ${CELL_FIELDS} } }`;
+
+export type LoadKind = 'graphql-cells' | 'graphql-cell' | 'bare-cells' | 'bare-cell';
+
+/** What a dashboard subscribes to: every change of every cell, with the record as the query benchmark reads it. */
+export const FANOUT_SUBSCRIPTION = `subscription BenchFanout { cells(include: CHANGES) { kind seq id changedFields cell { ${CELL_FIELDS} } } }`;
+
+/**
+ * The fan-out benchmark's subscription: FANOUT_SUBSCRIPTION when the schema
+ * accepts it, else one made from whatever `Subscription.cells`
+ * the schema has (it is being built while this benchmark is): every leaf
+ * field to depth 3, no arguments beyond the optional ones. Returns null while
+ * the schema has no `Subscription.cells`, so the benchmark reports the
+ * subject as missing instead of failing. Set BENCH_FANOUT_QUERY to override.
+ */
+export function fanoutSubscription(schema: GraphQLSchema): string | null {
+  if (process.env['BENCH_FANOUT_QUERY']) return process.env['BENCH_FANOUT_QUERY'];
+  const field = schema.getSubscriptionType()?.getFields()['cells'];
+  if (!field) return null;
+  if (validate(schema, parse(FANOUT_SUBSCRIPTION)).length === 0) return FANOUT_SUBSCRIPTION;
+  if (field.args.some((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined)) return null;
+  return `subscription BenchFanout { cells ${selection(field, 3) ?? ''} }`;
+}
+
+function selection(field: GraphQLField<unknown, unknown>, depth: number): string | null {
+  const type = getNamedType(field.type);
+  if (isLeafType(type)) return '';
+  if (depth === 0 || !isObjectType(type)) return isObjectType(type) ? null : '{ __typename }';
+  const parts: string[] = [];
+  for (const child of Object.values(type.getFields())) {
+    if (child.args.some((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined)) continue;
+    const sub = selection(child, depth - 1);
+    if (sub !== null) parts.push(`${child.name} ${sub}`.trim());
+  }
+  return parts.length ? `{ ${parts.join(' ')} }` : null;
+}

@@ -1,0 +1,386 @@
+/**
+ * `npm run bench` / `npm run bench:quick`: starts its own nats-server,
+ * publishes simulated CellOS events once, and measures cellgraph against a
+ * baseline in the same run, each in its own process:
+ *   1. replay   boot replay events/s vs a bare ordered consumer doing JSON.parse
+ *   2. queries  cells(first: 50) and cell(id) req/s and p99 vs a bare node:http endpoint
+ *   3. fan-out  graphql-ws subscribers vs a bare `ws` broadcast of the same frames
+ *   4. memory   heap bytes per cell with 1,000,000 cells; RSS at the end of each run
+ * Prints a table; the full run also writes it into BENCHMARKS.md.
+ *
+ * Flags: --quick (tiny sizes, < 1 min, prints only), --only replay,queries,fanout,memory,
+ * --events N, --runs N, --write / --no-write.
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { simulateEvents } from '../src/simulator/generator.js';
+import { EventPublisher } from '../src/simulator/publisher.js';
+import { buildSchema } from '../src/schema/index.js';
+import { machineInfo, type MachineInfo } from './lib/machine.js';
+import { BENCH_STREAM, createBenchStream, publishSimulated, startBenchNats } from './lib/nats.js';
+import { fanoutSubscription, type LoadKind } from './lib/queries.js';
+import { fmt, fmtBytes, median, ratio } from './lib/stats.js';
+import { Worker, type WorkerMessage } from './lib/worker.js';
+
+export interface BenchOptions {
+  quick: boolean;
+  only: Set<string>;
+  events: number;
+  runs: number;
+  queryConnections: number;
+  querySeconds: number;
+  queryRounds: number;
+  fanoutClients: number[];
+  fanoutRate: number;
+  fanoutSeconds: number;
+  memoryCells: number;
+  batch: number;
+  write: boolean;
+  log: (line: string) => void;
+}
+
+export function benchOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      events: { type: 'string' },
+      runs: { type: 'string' },
+      write: { type: 'boolean' },
+      'no-write': { type: 'boolean' },
+    },
+  });
+  const quick = values.quick ?? false;
+  return {
+    quick,
+    only: new Set((values.only ?? 'replay,queries,fanout,memory').split(',').map((s) => s.trim())),
+    events: Number(values.events ?? (quick ? 20_000 : 1_000_000)),
+    runs: Number(values.runs ?? (quick ? 1 : 2)),
+    queryConnections: 10,
+    querySeconds: quick ? 2 : 10,
+    queryRounds: quick ? 1 : 2,
+    fanoutClients: quick ? [20] : [100, 1000],
+    fanoutRate: quick ? 100 : 500,
+    fanoutSeconds: quick ? 2 : 10,
+    memoryCells: quick ? 20_000 : 1_000_000,
+    batch: Number(process.env['CELLGRAPH_REPLAY_BATCH'] ?? 10_000),
+    write: values['no-write'] ? false : (values.write ?? !quick),
+    log: (line) => console.error(line),
+  };
+}
+
+interface Row {
+  section: string;
+  metric: string;
+  cellgraph: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+}
+
+export interface BenchResult {
+  machine: MachineInfo;
+  options: Omit<BenchOptions, 'log' | 'only'> & { only: string[] };
+  rows: Row[];
+  notes: string[];
+  raw: Record<string, unknown>;
+}
+
+const x = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : 'n/a');
+const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${fmt(v, v < 10 ? 1 : 0)} ms` : 'n/a');
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const log = options.log;
+  const machine = machineInfo();
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  const raw: Record<string, unknown> = {};
+  const rss: Record<string, number> = {};
+  const workers = new Set<Worker>();
+  const spawn = (name: string, args: unknown, execArgv?: string[]) => {
+    const w = new Worker(name, args, { execArgv });
+    workers.add(w);
+    return w;
+  };
+  const nats = await startBenchNats();
+  log(`bench: nats-server at ${nats.url}`);
+  try {
+    const needStream = options.only.has('replay') || options.only.has('queries');
+    let lastSeq = 0;
+    if (needStream) {
+      await createBenchStream(nats.url);
+      log(`bench: publishing ${fmt(options.events)} simulated events...`);
+      const published = await publishSimulated(nats.url, options.events);
+      lastSeq = published.lastSeq;
+      raw['publish'] = published;
+      log(`bench: published in ${published.seconds.toFixed(1)} s (${fmt(options.events / published.seconds)}/s, avg ${fmt(published.bytes / options.events)} B)`);
+    }
+
+    // 1. Replay, interleaved: baseline, cellgraph, baseline, cellgraph, ...
+    let serving: { worker: Worker; message: WorkerMessage } | undefined;
+    if (needStream) {
+      const base: number[] = [];
+      const subject: number[] = [];
+      let replayed: WorkerMessage | undefined;
+      const runs = options.only.has('replay') ? options.runs : 0;
+      for (let run = 0; run < runs || (run === 0 && !serving && options.only.has('queries')); run++) {
+        if (options.only.has('replay')) {
+          const b = spawn('replayBaseline', { url: nats.url, stream: BENCH_STREAM, target: lastSeq, batch: options.batch });
+          const done = await b.next('done');
+          base.push(done['eventsPerSecond'] as number);
+          rss['replay baseline'] = done['rss'] as number;
+          log(`bench: replay baseline run ${run + 1}: ${fmt(done['eventsPerSecond'] as number)} events/s`);
+        }
+        const last = run >= runs - 1;
+        const serve = last && options.only.has('queries');
+        const s = spawn('cellgraphServer', { url: nats.url, stream: BENCH_STREAM, target: lastSeq, batch: options.batch, serve });
+        replayed = await s.next('replayed');
+        subject.push(replayed['eventsPerSecond'] as number);
+        rss['cellgraph after replay'] = replayed['rss'] as number;
+        log(`bench: replay cellgraph run ${run + 1}: ${fmt(replayed['eventsPerSecond'] as number)} events/s (${fmt(replayed['cells'] as number)} cells)`);
+        if (serve) serving = { worker: s, message: await s.next('serving') };
+      }
+      if (options.only.has('replay')) {
+        raw['replay'] = { baseline: base, cellgraph: subject, counts: replayed?.['counts'], cells: replayed?.['cells'] };
+        const b = median(base);
+        const c = median(subject);
+        rows.push({
+          section: 'replay',
+          metric: `events/s, boot replay of ${fmt(lastSeq)} events (median of ${runs})`,
+          cellgraph: fmt(c),
+          baseline: fmt(b),
+          ratio: x(ratio(c, b)),
+          target: '>= 0.90x',
+        });
+        const lines = (replayed?.['progressLines'] as Record<string, unknown>[] | undefined) ?? [];
+        const progress = lines.filter((l) => l['msg'] === 'replay progress');
+        const sample = progress[Math.floor(progress.length / 2)];
+        notes.push(
+          `Boot progress: the last cellgraph replay logged ${progress.length} "replay progress" line(s)` +
+            (sample ? `, e.g. percent=${sample['percent']} eventsPerSecond=${sample['eventsPerSecond']} etaSeconds=${sample['etaSeconds']}.` : ' (replay shorter than the 1 s log interval).'),
+        );
+      }
+    }
+
+    // 2. Queries against the last cellgraph, bare and GraphQL interleaved per round.
+    if (serving) {
+      const { graphqlUrl, bareUrl, ids } = serving.message as unknown as { graphqlUrl: string; bareUrl: string; ids: string[] };
+      const results = new Map<LoadKind, WorkerMessage[]>();
+      for (let round = 0; round < options.queryRounds; round++) {
+        for (const kind of ['bare-cells', 'graphql-cells', 'bare-cell', 'graphql-cell'] as LoadKind[]) {
+          const load = spawn('load', {
+            kind,
+            graphqlUrl,
+            bareUrl,
+            ids,
+            connections: options.queryConnections,
+            durationSeconds: options.querySeconds,
+          });
+          const done = await load.next('done');
+          if ((done['non2xx'] as number) > 0 || (done['errors'] as number) > 0) {
+            throw new Error(`${kind}: ${done['non2xx']} non-2xx, ${done['errors']} errors`);
+          }
+          results.set(kind, [...(results.get(kind) ?? []), done]);
+          log(`bench: ${kind} round ${round + 1}: ${fmt(done['requestsPerSecond'] as number)} req/s, p99 ${done['p99']} ms`);
+        }
+      }
+      raw['queries'] = Object.fromEntries(results);
+      const med = (kind: LoadKind, key: string) => median((results.get(kind) ?? []).map((r) => r[key] as number));
+      for (const [label, g, b, target] of [
+        ['cells(first: 50)', 'graphql-cells', 'bare-cells', '>= 0.60x'],
+        ['cell(id)', 'graphql-cell', 'bare-cell', ''],
+      ] as const) {
+        rows.push({
+          section: 'queries',
+          metric: `${label} req/s (${options.queryConnections} connections)`,
+          cellgraph: fmt(med(g, 'requestsPerSecond')),
+          baseline: fmt(med(b, 'requestsPerSecond')),
+          ratio: x(ratio(med(g, 'requestsPerSecond'), med(b, 'requestsPerSecond'))),
+          target,
+        });
+        rows.push({ section: 'queries', metric: `${label} p99 latency`, cellgraph: ms(med(g, 'p99')), baseline: ms(med(b, 'p99')), ratio: '', target: '' });
+      }
+      const stopped = await serving.worker.stop();
+      if (stopped) rss['cellgraph after queries'] = stopped['rss'] as number;
+    }
+
+    // 3. Fan-out: a fresh stream, events published at a fixed rate, stamped with their publish time.
+    if (options.only.has('fanout')) {
+      const stream = 'BENCH_FANOUT';
+      await createBenchStream(nats.url, stream, 'bench.fanout.>');
+      const query = fanoutSubscription(buildSchema());
+      if (!query) notes.push('Fan-out, cellgraph: not measured, this branch has no `Subscription.cells` yet (the harness runs it as soon as the schema has it).');
+      raw['fanout'] = {};
+      for (const clients of options.fanoutClients) {
+        const measured: Record<string, WorkerMessage> = {};
+        for (const target of ['bare', 'cellgraph'] as const) {
+          if (target === 'cellgraph' && !query) continue;
+          let server: Worker;
+          let wsUrl: string;
+          if (target === 'bare') {
+            server = spawn('fanoutBare', { url: nats.url, stream });
+            wsUrl = (await server.next('ready'))['wsUrl'] as string;
+          } else {
+            server = spawn('cellgraphServer', {
+              url: nats.url,
+              stream,
+              target: 0,
+              serve: true,
+              env: { CELLGRAPH_SUBJECTS: 'bench.fanout.>' },
+            });
+            await server.next('replayed');
+            wsUrl = ((await server.next('serving'))['graphqlUrl'] as string).replace(/^http/, 'ws');
+          }
+          const clientWorker = spawn('fanoutClients', { wsUrl, clients, protocol: target === 'bare' ? 'bare' : 'graphql-ws', query });
+          await clientWorker.next('connected', 120_000);
+          clientWorker.send({ type: 'measure' });
+          const count = Math.round(options.fanoutRate * options.fanoutSeconds);
+          const started = performance.now();
+          await publishStamped(nats.url, count, options.fanoutRate);
+          const publishSeconds = (performance.now() - started) / 1000;
+          await new Promise((r) => setTimeout(r, 1000));
+          const result = (await clientWorker.stop())!;
+          const serverStopped = await server.stop();
+          if (serverStopped) rss[`fan-out ${target} server, ${clients} clients`] = serverStopped['rss'] as number;
+          measured[target] = { ...result, expected: count * clients, publishSeconds };
+          log(
+            `bench: fan-out ${target} ${clients} clients: ${fmt(result['received'] as number)}/${fmt(count * clients)} frames, ` +
+              `p50 ${result['p50']} ms, p99 ${result['p99']} ms`,
+          );
+        }
+        (raw['fanout'] as Record<string, unknown>)[clients] = measured;
+        const rate = (m?: WorkerMessage) => (m ? (m['received'] as number) / (m['publishSeconds'] as number) : Number.NaN);
+        rows.push({
+          section: 'fan-out',
+          metric: `${clients} subscribers at ${options.fanoutRate} events/s: delivered msgs/s`,
+          cellgraph: measured['cellgraph'] ? fmt(rate(measured['cellgraph'])) : 'not yet',
+          baseline: fmt(rate(measured['bare'])),
+          ratio: measured['cellgraph'] ? x(ratio(rate(measured['cellgraph']), rate(measured['bare']))) : 'n/a',
+          target: '',
+        });
+        rows.push({
+          section: 'fan-out',
+          metric: `${clients} subscribers: latency publish→receipt p50 / p99`,
+          cellgraph: measured['cellgraph'] ? `${ms(measured['cellgraph']['p50'])} / ${ms(measured['cellgraph']['p99'])}` : 'not yet',
+          baseline: measured['bare'] ? `${ms(measured['bare']['p50'])} / ${ms(measured['bare']['p99'])}` : 'n/a',
+          ratio: '',
+          target: clients >= 1000 ? 'p99 < 50 ms' : '',
+        });
+      }
+    }
+
+    // 4. Memory: pure, no NATS, its own process with --expose-gc.
+    if (options.only.has('memory')) {
+      const mem = spawn('memory', { cells: options.memoryCells }, ['--expose-gc']);
+      const done = await mem.next('done', 30 * 60_000);
+      raw['memory'] = done;
+      rss['memory (projection only)'] = done['rss'] as number;
+      log(`bench: memory ${fmt(done['bytesPerCell'] as number)} B/cell over ${fmt(done['cells'] as number)} cells (${fmt(done['events'] as number)} events)`);
+      rows.push({
+        section: 'memory',
+        metric: `heap bytes per cell, ${fmt(done['cells'] as number)} cells (${fmt(done['events'] as number)} events)`,
+        cellgraph: fmt(done['bytesPerCell'] as number),
+        baseline: '',
+        ratio: '',
+        target: '<= 600',
+      });
+    }
+    for (const [what, bytes] of Object.entries(rss)) {
+      rows.push({ section: 'rss', metric: `RSS at the end: ${what}`, cellgraph: fmtBytes(bytes), baseline: '', ratio: '', target: '' });
+    }
+  } finally {
+    for (const w of workers) w.kill();
+    await nats.remove();
+  }
+  const { log: _log, only, ...rest } = options;
+  return { machine, options: { ...rest, only: [...only] }, rows, notes, raw };
+}
+
+/** Publishes `count` simulated events at `rate`/s to the fan-out stream, each stamped with its publish time. */
+let stampedRuns = 0;
+
+/** Each call uses a fresh seed: re-publishing the same CloudEvent ids would be dropped by cellgraph's dedup window. */
+async function publishStamped(url: string, count: number, rate: number): Promise<void> {
+  const seed = 99 + stampedRuns++;
+  const publisher = await EventPublisher.connect(url);
+  function* stamped() {
+    let n = 0;
+    for (const simulated of simulateEvents({ seed, concurrentCells: 200, duplicateRate: 0 })) {
+      if (n++ >= count) return;
+      const event = simulated.event;
+      const subject = `bench.fanout.${n}`;
+      // Read by the publisher right before it sends, after its pacing wait.
+      yield {
+        subject,
+        get event() {
+          event['time'] = new Date().toISOString();
+          return event;
+        },
+      };
+    }
+  }
+  try {
+    await publisher.publish(stamped(), { rate, window: 64 });
+  } finally {
+    await publisher.close();
+  }
+}
+
+export function renderTable(result: BenchResult): string {
+  const header = '| section | metric | cellgraph | baseline | ratio | target |\n| --- | --- | ---: | ---: | ---: | --- |';
+  const lines = result.rows.map((r) => `| ${r.section} | ${r.metric} | ${r.cellgraph} | ${r.baseline} | ${r.ratio} | ${r.target} |`);
+  return [header, ...lines].join('\n');
+}
+
+export function renderReport(result: BenchResult): string {
+  const m = result.machine;
+  return [
+    `Measured ${m.date} on ${m.cpu}, ${m.cores} cores, ${m.memory} RAM, ${m.os}; Node ${m.node}; ${m.natsServer}.`,
+    `Load average at the start: ${m.loadAverage} (other work on the machine shows up as noise).`,
+    '',
+    renderTable(result),
+    '',
+    ...result.notes.map((n) => `- ${n}`),
+  ].join('\n');
+}
+
+const BEGIN = '<!-- bench:begin (written by npm run bench) -->';
+const END = '<!-- bench:end -->';
+
+function writeBenchmarksMd(report: string): string {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'BENCHMARKS.md');
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${BEGIN}\n${END}\n`;
+  const start = current.indexOf(BEGIN);
+  const end = current.indexOf(END);
+  const block = `${BEGIN}\n${report}\n${END}`;
+  const next = start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current}\n${block}\n`;
+  writeFileSync(file, next);
+  return file;
+}
+
+const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+if (invokedDirectly) {
+  const options = benchOptions(process.argv.slice(2));
+  const started = Date.now();
+  runBench(options)
+    .then((result) => {
+      const report = renderReport(result);
+      console.log(report);
+      if (options.write) console.error(`bench: wrote ${writeBenchmarksMd(report)}`);
+      const rawFile = path.join(process.cwd(), '.cellgraph', 'bench-last.json');
+      try {
+        writeFileSync(rawFile, JSON.stringify(result, null, 2));
+      } catch {
+        // .cellgraph/ may not exist: raw figures are optional
+      }
+      console.error(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      process.exit(0);
+    })
+    .catch((error: Error) => {
+      console.error(error.stack ?? error);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,124 @@
+/**
+ * The subject: a full cellgraph (startCellgraph, as `npm start` runs it)
+ * booting against the bench stream. Reports its boot replay time, the
+ * replay progress lines it logged, then serves queries. Next to it, on
+ * another port of the same process, the query baseline: a bare node:http
+ * endpoint serving the same records from the same projection as JSON.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { startCellgraph } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { readCellPage, orderKeyOf, DEFAULT_CELL_ORDER } from '../../src/projection/cellQuery.js';
+import { cellDurationMs, type CellRecord } from '../../src/projection/records.js';
+import type { Projection } from '../../src/projection/projection.js';
+import { encodeCursor } from '../../src/schema/pagination.js';
+import { onStop, report, runWorker, workerArgs } from '../lib/worker.js';
+
+interface Args {
+  url: string;
+  stream: string;
+  target: number;
+  batch?: number;
+  env?: Record<string, string>;
+  serve: boolean;
+}
+
+/** The record as the GraphQL selection returns it (derived fields included), so both serve the same bytes. */
+function nodeOf(cell: CellRecord) {
+  return { ...cell, status: cell.state, durationMs: cellDurationMs(cell) };
+}
+
+function bareServer(projection: Projection): http.Server {
+  const orderName = `${DEFAULT_CELL_ORDER.field}:${DEFAULT_CELL_ORDER.direction}`;
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://bare');
+    let body: unknown;
+    if (url.pathname === '/cells') {
+      const page = readCellPage(projection, { first: Number(url.searchParams.get('first') ?? 50) });
+      const edges = page.cells.map((cell) => {
+        const key = orderKeyOf(cell, DEFAULT_CELL_ORDER);
+        return { cursor: encodeCursor(orderName, key.key, key.id), node: nodeOf(cell) };
+      });
+      body = {
+        data: {
+          cells: {
+            cursor: projection.cursor,
+            pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+            edges,
+          },
+        },
+      };
+    } else if (url.pathname === '/cell') {
+      const cell = projection.cells.get(url.searchParams.get('id') ?? '');
+      body = { data: { cell: cell ? nodeOf(cell) : null } };
+    } else {
+      res.writeHead(404).end();
+      return;
+    }
+    const text = JSON.stringify(body);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  });
+}
+
+runWorker(async () => {
+  const args = workerArgs<Args>();
+  const progressLines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'info', base: { service: 'cellgraph' } },
+    {
+      write(line: string) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        if (typeof entry['msg'] === 'string' && String(entry['msg']).startsWith('replay')) progressLines.push(entry);
+        if (entry['level'] as number >= 40) process.stderr.write(line);
+      },
+    },
+  );
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CELLGRAPH_')));
+  const config = loadConfig({
+    ...inherited,
+    CELLGRAPH_NATS_URL: args.url,
+    CELLGRAPH_STREAM: args.stream,
+    CELLGRAPH_PORT: '0',
+    CELLGRAPH_GRAPHIQL: 'false',
+    ...(args.batch ? { CELLGRAPH_REPLAY_BATCH: String(args.batch) } : {}),
+    ...args.env,
+  });
+  const started = performance.now();
+  const app = await startCellgraph(config, args.url, logger);
+  await app.source.whenReady();
+  // whenReady resolves on the boot target; wait for the benchmark's own target too.
+  while (app.projection.cursor < args.target) await new Promise((r) => setTimeout(r, 1));
+  const seconds = (performance.now() - started) / 1000;
+  const events = app.projection.cursor;
+  const memory = process.memoryUsage();
+  report({
+    type: 'replayed',
+    events,
+    seconds,
+    eventsPerSecond: events / seconds,
+    cells: app.projection.cellCount,
+    counts: app.projection.counts,
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    progressLines,
+  });
+  if (!args.serve) {
+    await app.stop();
+    process.exit(0);
+  }
+  const bare = bareServer(app.projection);
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  // Cell ids spread over the projection, for cell(id) lookups.
+  const ids: string[] = [];
+  const order = app.projection.cellOrder;
+  for (let i = 0; i < 1000 && order.length > 0; i++) ids.push(order[Math.floor((i * order.length) / 1000)]!);
+  report({ type: 'serving', graphqlUrl: `${app.url}/graphql`, bareUrl: `http://127.0.0.1:${(bare.address() as AddressInfo).port}`, ids });
+  onStop(async () => {
+    bare.close();
+    await app.stop();
+    return {};
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * Fan-out baseline: a bare `ws` server that tails the stream with an
+ * ordered consumer (new messages only), JSON.parses each message and
+ * broadcasts one graphql-ws-shaped `next` frame, serialised once, to every
+ * connected client. No GraphQL, no projection, no per-subscriber work
+ * beyond the socket write: the ceiling for cellgraph's subscriptions.
+ */
+import { WebSocketServer, WebSocket } from 'ws';
+import type { AddressInfo } from 'node:net';
+import { connect } from '@nats-io/transport-node';
+import { DeliverPolicy, jetstream, type JsMsg } from '@nats-io/jetstream';
+import { onStop, report, runWorker, workerArgs } from '../lib/worker.js';
+
+interface Args {
+  url: string;
+  stream: string;
+}
+
+runWorker(async () => {
+  const { url, stream } = workerArgs<Args>();
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => wss.once('listening', resolve));
+  const nc = await connect({ servers: url, name: 'bench-fanout-baseline' });
+  const consumer = await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.New });
+  const decoder = new TextDecoder();
+  let broadcast = 0;
+  await consumer.consume({
+    max_messages: 1000,
+    callback: (msg: JsMsg) => {
+      const event = JSON.parse(decoder.decode(msg.data)) as Record<string, unknown>;
+      const frame = JSON.stringify({ id: '1', type: 'next', payload: { data: { cells: { seq: msg.seq, event } } } });
+      for (const client of wss.clients) if (client.readyState === WebSocket.OPEN) client.send(frame);
+      broadcast += 1;
+    },
+  });
+  report({ type: 'ready', wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}` });
+  onStop(async () => {
+    await nc.close();
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+    return { broadcast };
+  });
+});

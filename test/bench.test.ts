@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { benchOptions, renderReport, runBench } from '../bench/run.js';
+
+// Benchmarks are not tests: nothing here looks at a figure. This runs the
+// `bench:quick` logic at tiny sizes so a change that breaks the benchmark
+// (a worker, the harness, a baseline) fails CI instead of the next bench run.
+describe('bench (tiny sizes, no timing assertions)', () => {
+  it('runs every section end to end and renders the table', async () => {
+    const options = {
+      ...benchOptions(['--quick', '--no-write']),
+      events: 3000,
+      querySeconds: 1,
+      fanoutClients: [5],
+      fanoutRate: 50,
+      fanoutSeconds: 1,
+      memoryCells: 2000,
+      log: () => undefined,
+    };
+    const result = await runBench(options);
+    const sections = new Set(result.rows.map((r) => r.section));
+    expect([...sections].sort()).toEqual(['fan-out', 'memory', 'queries', 'replay', 'rss']);
+    for (const row of result.rows.filter((r) => r.section !== 'rss' && r.section !== 'fan-out')) {
+      expect(row.cellgraph, row.metric).toMatch(/\d/);
+    }
+    expect(renderReport(result)).toContain('| replay |');
+  }, 180_000);
+});
