@@ -124,6 +124,26 @@ export function resolveCellConnection(
 
 type CellConnectionExtras = { cursor: number; totalCount: () => number };
 
+/** One connection type for every list of cells (Query.cells, Formation.cells): a client's fragments fit both. */
+export const CellConnectionRef = builder.connectionObject(
+  {
+    type: CellRecordRef,
+    name: 'CellConnection',
+    fields: (c) => ({
+      totalCount: c.int({
+        description: 'How many cells match the filter (all pages).',
+        resolve: (conn) => (conn as unknown as CellConnectionExtras).totalCount(),
+      }),
+      cursor: c.field({
+        type: 'Seq',
+        description: 'Projection cursor (highest applied seq) this page was read at. Subscribe with after: cursor for a gap-free handoff.',
+        resolve: (conn) => (conn as unknown as CellConnectionExtras).cursor,
+      }),
+    }),
+  },
+  { name: 'CellEdge' },
+);
+
 builder.queryFields((t) => ({
   cell: t.field({
     type: CellRecordRef,
@@ -153,21 +173,7 @@ builder.queryFields((t) => ({
         return resolveCellConnection(args, ctx);
       },
     },
-    {
-      name: 'CellConnection',
-      fields: (c) => ({
-        totalCount: c.int({
-          description: 'How many cells match the filter (all pages).',
-          resolve: (conn) => (conn as unknown as CellConnectionExtras).totalCount(),
-        }),
-        cursor: c.field({
-          type: 'Seq',
-          description: 'Projection cursor (highest applied seq) this page was read at. Subscribe with after: cursor for a gap-free handoff.',
-          resolve: (conn) => (conn as unknown as CellConnectionExtras).cursor,
-        }),
-      }),
-    },
-    { name: 'CellEdge' },
+    CellConnectionRef,
   ),
   cellCounts: t.field({
     type: CellCountsRef,

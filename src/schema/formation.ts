@@ -1,12 +1,10 @@
 import { type FormationRecord, type FormationStatus } from '../projection/records.js';
 import { builder } from './builder.js';
 import { CellFilterInput } from './cellFilter.js';
-import { CellRecordRef, CellOrderInput, resolveCellConnection } from './cell.js';
+import { CellConnectionRef, CellRecordRef, CellOrderInput, resolveCellConnection } from './cell.js';
 import { FormationStatusEnum } from './enums.js';
 import { FormationRef } from './formationRef.js';
 import { awaitMinSeq, decodeCursor, encodeCursor, pageSize } from './pagination.js';
-
-type CellConnectionExtras = { cursor: number; totalCount: () => number };
 
 FormationRef.implement({
   description: 'A formation: a group of cells launched together, moving through its phases.',
@@ -28,14 +26,7 @@ FormationRef.implement({
         args: { filter: t.arg({ type: CellFilterInput }), orderBy: t.arg({ type: CellOrderInput }) },
         resolve: (formation, args, ctx) => resolveCellConnection(args, ctx, { formationId: formation.id }),
       },
-      {
-        name: 'FormationCellConnection',
-        fields: (c) => ({
-          totalCount: c.int({ resolve: (conn) => (conn as unknown as CellConnectionExtras).totalCount() }),
-          cursor: c.field({ type: 'Seq', resolve: (conn) => (conn as unknown as CellConnectionExtras).cursor }),
-        }),
-      },
-      { name: 'FormationCellEdge' },
+      CellConnectionRef,
     ),
   }),
 });
