@@ -1,6 +1,6 @@
 import type { CellPredicate } from '../projection/cellQuery.js';
 import type { CellDelta, CellField, CellRecord } from '../projection/records.js';
-import { CoalescingQueue, type ChangeKind } from './changes.js';
+import { CoalescingQueue, type ChangeKind, type DeltaMessages } from './changes.js';
 import { SeqFeed, type ControlMessage } from './feed.js';
 
 type CellChangeMessage =
@@ -57,9 +57,9 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
     return this.synced && this.queue.size === 0;
   }
 
-  offer(delta: CellDelta): void {
+  offer(delta: CellDelta, shared?: DeltaMessages): void {
     if (this.done || delta.seq <= this.catchUp.syncedSeq) return;
-    if (this.queue.offer(delta)) this.wake();
+    if (this.queue.offer(delta, shared)) this.wake();
   }
 
   protected nextMessage(): CellChangeMessage | undefined {

@@ -20,13 +20,43 @@ interface PendingChange {
   readonly wasMatching: boolean;
   record: CellRecord;
   seq: number;
-  changed: Set<CellField>;
+  /** The delta's own field list until a second delta coalesces into this entry; then the union. */
+  changed: readonly CellField[] | Set<CellField>;
+  /**
+   * The message shared by every subscriber that takes this delta as is: set
+   * while the entry holds exactly one delta, dropped when another coalesces
+   * into it (the merged change is this subscriber's own).
+   */
+  shared: DeltaMessages | undefined;
 }
 
 /** Kind of a change for a subscriber whose view did (not) hold the cell; null when it never concerns it. */
 export function changeKind(wasMatching: boolean, nowMatching: boolean): ChangeKind | null {
   if (wasMatching) return nowMatching ? 'UPDATED' : 'REMOVED';
   return nowMatching ? 'ADDED' : null;
+}
+
+/**
+ * The messages one delta can become, created once by the hub (lazily, per
+ * kind) and handed to every subscriber whose pending entry for the cell is
+ * that delta alone. Subscribers that keep up therefore receive the very
+ * same message objects, which lets the GraphQL layer execute a message once
+ * per group of identical subscriptions (see sharedSubscriptions.ts).
+ * Messages are frozen: nobody may write into a shared one.
+ */
+export class DeltaMessages {
+  private readonly byKind: Partial<Record<ChangeKind, CellChange>> = {};
+
+  constructor(readonly delta: CellDelta) {}
+
+  get(kind: ChangeKind): CellChange {
+    let message = this.byKind[kind];
+    if (!message) {
+      message = Object.freeze({ kind, seq: this.delta.seq, cell: this.delta.after, changed: this.delta.changed });
+      this.byKind[kind] = message;
+    }
+    return message;
+  }
 }
 
 /**
@@ -47,22 +77,25 @@ export class CoalescingQueue {
   }
 
   /** Offers a projection delta; returns true when the queue holds something new for this subscriber. */
-  offer(delta: CellDelta): boolean {
+  offer(delta: CellDelta, shared?: DeltaMessages): boolean {
     const nowMatching = this.matches(delta.after);
     const existing = this.pending.get(delta.after.id);
     if (existing) {
       this.pending.delete(delta.after.id);
       this.coalesced += 1;
       if (changeKind(existing.wasMatching, nowMatching) === null) return false;
-      for (const field of delta.changed) existing.changed.add(field);
+      const changed = existing.changed instanceof Set ? existing.changed : new Set(existing.changed);
+      for (const field of delta.changed) changed.add(field);
+      existing.changed = changed;
       existing.record = delta.after;
       existing.seq = delta.seq;
+      existing.shared = undefined;
       this.pending.set(delta.after.id, existing);
       return true;
     }
     const wasMatching = delta.before !== null && this.matches(delta.before);
     if (changeKind(wasMatching, nowMatching) === null) return false;
-    this.pending.set(delta.after.id, { wasMatching, record: delta.after, seq: delta.seq, changed: new Set(delta.changed) });
+    this.pending.set(delta.after.id, { wasMatching, record: delta.after, seq: delta.seq, changed: delta.changed, shared });
     return true;
   }
 
@@ -73,6 +106,7 @@ export class CoalescingQueue {
     const [id, entry] = first.value;
     this.pending.delete(id);
     const kind = changeKind(entry.wasMatching, this.matches(entry.record))!;
+    if (entry.shared) return entry.shared.get(kind);
     return { kind, seq: entry.seq, cell: entry.record, changed: [...entry.changed] };
   }
 }

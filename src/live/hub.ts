@@ -3,6 +3,7 @@ import type { Projection } from '../projection/projection.js';
 import type { CellRecord, Delta } from '../projection/records.js';
 import { toStreamEvent, type RawMessage } from '../source/eventReader.js';
 import { CellFeed, type CatchUp } from './cellFeed.js';
+import { DeltaMessages } from './changes.js';
 import { EventFeed, type ReadPage } from './eventFeed.js';
 
 export interface HubOptions {
@@ -56,7 +57,9 @@ export class LiveHub {
     if (this.cellFeeds.size === 0) return;
     for (const delta of deltas) {
       if (delta.entity !== 'cell') continue;
-      for (const feed of this.cellFeeds) feed.offer(delta);
+      // One set of message objects per delta, shared by every feed that takes it as is.
+      const shared = new DeltaMessages(delta);
+      for (const feed of this.cellFeeds) feed.offer(delta, shared);
     }
   }
 

@@ -14,6 +14,7 @@ import { useHttpErrorBodies } from './plugins/httpErrors.js';
 import { useMetrics } from './plugins/metrics.js';
 import { useSubscriptionLimits } from './plugins/subscriptionLimits.js';
 import { useJitQueries } from './plugins/jitQueries.js';
+import { useSharedSubscriptions } from './plugins/sharedSubscriptions.js';
 
 export type CellgraphYoga = YogaServerInstance<Record<string, unknown>, AppContext>;
 
@@ -109,6 +110,7 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
         metrics,
       ),
       ...((options.jit ?? config.CELLGRAPH_GRAPHQL_JIT) ? [useJitQueries()] : []),
+      useSharedSubscriptions({ jit: options.jit ?? config.CELLGRAPH_GRAPHQL_JIT }),
       ...(options.plugins ?? []),
     ],
   });

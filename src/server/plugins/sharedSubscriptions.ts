@@ -1,0 +1,118 @@
+import type { Plugin } from 'graphql-yoga';
+import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Why this exists: graphql-js executes a subscription's selection once per
+ * message per subscriber, so N identical subscribers cost N executions of
+ * every delta (fan-out topped out near 10k frames/s, see BENCHMARKS.md).
+ *
+ * The live hub hands the very same message object to every subscriber that
+ * keeps up (src/live/changes.ts, DeltaMessages). Here each subscription gets
+ * its source stream from graphql-js (`createSourceEventStream`: the field's
+ * `subscribe`, argument coercion, errors as usual), and each message is
+ * executed once per group of identical subscriptions (same document,
+ * operation name and variables), memoised on the message object: the other
+ * members of the group get the same ExecutionResult. A message that is one
+ * subscriber's own (catch-up, SYNCED, BOOKMARK, a coalesced change, a
+ * terminal error) simply has a group of one. What differs between members of
+ * a group (pace, coalescing, resume point) lives in their feeds, never in the
+ * result; results are never written to downstream.
+ *
+ * Execution uses graphql-jit when enabled; a result with errors is thrown
+ * away and executed again by graphql-js, whose errors carry `locations`
+ * (as in jitQueries.ts). Payload resolvers are pure reads of the message and
+ * the projection, so sharing the result of the first member's execution is
+ * what every member would have seen at that instant.
+ *
+ * It replaces only the subscribe function: every other plugin's onSubscribe
+ * (auth, limits, cost, metrics) and onSubscribeResult hooks still run per
+ * subscription, over WebSocket and SSE alike.
+ */
+export function useSharedSubscriptions(options: { jit: boolean }): Plugin {
+  const documentIds = new WeakMap<DocumentNode, number>();
+  let nextDocumentId = 0;
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+  const results = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
+
+  const compile = (args: ExecutionArgs): CompiledQuery | null => {
+    if (!options.jit) return null;
+    let byOperation = compiled.get(args.document);
+    if (!byOperation) compiled.set(args.document, (byOperation = new Map()));
+    const name = args.operationName ?? '';
+    let entry = byOperation.get(name);
+    if (entry === undefined) {
+      const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+      entry = isCompiledQuery(result) ? result : null;
+      byOperation.set(name, entry);
+    }
+    return entry;
+  };
+
+  const groupOf = (args: ExecutionArgs): string => {
+    let id = documentIds.get(args.document);
+    if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
+    return `${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+  };
+
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(async (args) => {
+        const source = await createSourceEventStream(args);
+        if (!(Symbol.asyncIterator in source)) return source;
+        const group = groupOf(args);
+        const query = compile(args);
+        const executeMessage = (payload: unknown): MaybePromise<ExecutionResult> => {
+          const viaGraphqlJs = () => execute({ ...args, rootValue: payload });
+          if (!query) return viaGraphqlJs();
+          const result = query.query(payload, args.contextValue, args.variableValues ?? {});
+          const checked = (r: ExecutionResult) => (r.errors?.length ? viaGraphqlJs() : r);
+          return result instanceof Promise ? result.then(checked) : checked(result);
+        };
+        return mapMessages(source as AsyncGenerator<unknown>, (payload) => {
+          if (payload === null || typeof payload !== 'object') return executeMessage(payload);
+          let byGroup = results.get(payload);
+          if (!byGroup) results.set(payload, (byGroup = new Map()));
+          let result = byGroup.get(group);
+          if (result === undefined) {
+            result = executeMessage(payload);
+            byGroup.set(group, result);
+          }
+          return result;
+        });
+      });
+    },
+  };
+}
+
+/**
+ * Maps a feed's messages to execution results. `return()` goes straight to
+ * the feed, which ends at once even while a `next()` is waiting.
+ */
+function mapMessages<R>(source: AsyncIterator<unknown>, map: (payload: unknown) => MaybePromise<R>): AsyncIterableIterator<R> {
+  return {
+    async next() {
+      const step = await source.next();
+      if (step.done) return { done: true, value: undefined };
+      try {
+        return { done: false, value: await map(step.value) };
+      } catch (error) {
+        await source.return?.();
+        throw error;
+      }
+    },
+    async return() {
+      await source.return?.();
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
