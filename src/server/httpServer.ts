@@ -7,6 +7,7 @@ import type { CellgraphYoga } from './yoga.js';
 import type { Logger } from '../util/logger.js';
 import type { Metrics } from './metrics.js';
 import { TokenCheck, wsAuthorizer } from './plugins/auth.js';
+import { SharedFrames } from './sharedFrames.js';
 
 export interface HttpServerOptions {
   yoga: CellgraphYoga;
@@ -49,8 +50,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const server = http.createServer(yoga);
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: options.wsMaxPayload });
   const { metrics } = options;
+  const sharedFrames = new SharedFrames();
   wsServer.on('connection', (socket) => {
     metrics.wsConnections.inc();
+    sharedFrames.attach(socket);
     socket.once('close', () => metrics.wsConnections.dec());
   });
   const authorize = options.tokens?.length ? wsAuthorizer(new TokenCheck(options.tokens), metrics) : undefined;
@@ -58,6 +61,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const disposable = useServer(
     {
       connectionInitWaitTimeout: options.wsInitTimeoutMs,
+      jsonMessageReplacer(key, value) {
+        return sharedFrames.replacer(this, key, value);
+      },
       isProd: !options.exposeErrors,
       ...(authorize ? { onConnect: authorize } : {}),
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
