@@ -22,12 +22,17 @@ interface PendingChange {
   seq: number;
   /** The delta's own field list until a second delta coalesces into this entry; then the union. */
   changed: readonly CellField[] | Set<CellField>;
+  /** Whether more than one delta was merged into this entry. */
+  merged: boolean;
   /**
-   * The message shared by every subscriber that takes this delta as is: set
-   * while the entry holds exactly one delta, dropped when another coalesces
-   * into it (the merged change is this subscriber's own).
+   * The messages of the latest delta, shared with other subscribers: as is
+   * while the entry holds one delta; once several coalesced, the merged
+   * message is shared by subscribers that merged the same run of deltas
+   * (same first seq), which is the same change for each of them.
    */
   shared: DeltaMessages | undefined;
+  /** Seq of the first delta merged into this entry. */
+  readonly firstSeq: number;
 }
 
 /** Kind of a change for a subscriber whose view did (not) hold the cell; null when it never concerns it. */
@@ -46,6 +51,7 @@ export function changeKind(wasMatching: boolean, nowMatching: boolean): ChangeKi
  */
 export class DeltaMessages {
   private readonly byKind: Partial<Record<ChangeKind, CellChange>> = {};
+  private merged: Map<string, CellChange> | undefined;
 
   constructor(readonly delta: CellDelta) {}
 
@@ -54,6 +60,23 @@ export class DeltaMessages {
     if (!message) {
       message = Object.freeze({ kind, seq: this.delta.seq, cell: this.delta.after, changed: this.delta.changed });
       this.byKind[kind] = message;
+    }
+    return message;
+  }
+
+  /**
+   * The change for a subscriber that merged every delta of this cell from
+   * `firstSeq` up to this one: the fields are the union over that run of
+   * deltas, the same for every subscriber that merged it, so the first to
+   * ask builds it (`changed`) and the others share it.
+   */
+  getMerged(kind: ChangeKind, firstSeq: number, changed: () => readonly CellField[]): CellChange {
+    const key = `${kind}:${firstSeq}`;
+    this.merged ??= new Map();
+    let message = this.merged.get(key);
+    if (!message) {
+      message = Object.freeze({ kind, seq: this.delta.seq, cell: this.delta.after, changed: Object.freeze(changed()) });
+      this.merged.set(key, message);
     }
     return message;
   }
@@ -89,13 +112,14 @@ export class CoalescingQueue {
       existing.changed = changed;
       existing.record = delta.after;
       existing.seq = delta.seq;
-      existing.shared = undefined;
+      existing.shared = shared;
+      existing.merged = true;
       this.pending.set(delta.after.id, existing);
       return true;
     }
     const wasMatching = delta.before !== null && this.matches(delta.before);
     if (changeKind(wasMatching, nowMatching) === null) return false;
-    this.pending.set(delta.after.id, { wasMatching, record: delta.after, seq: delta.seq, changed: delta.changed, shared });
+    this.pending.set(delta.after.id, { wasMatching, record: delta.after, seq: delta.seq, changed: delta.changed, shared, firstSeq: delta.seq, merged: false });
     return true;
   }
 
@@ -106,7 +130,7 @@ export class CoalescingQueue {
     const [id, entry] = first.value;
     this.pending.delete(id);
     const kind = changeKind(entry.wasMatching, this.matches(entry.record))!;
-    if (entry.shared) return entry.shared.get(kind);
+    if (entry.shared) return entry.merged ? entry.shared.getMerged(kind, entry.firstSeq, () => [...entry.changed]) : entry.shared.get(kind);
     return { kind, seq: entry.seq, cell: entry.record, changed: [...entry.changed] };
   }
 }

@@ -66,6 +66,11 @@ export abstract class Feed<T> implements AsyncIterableIterator<T> {
     });
   }
 
+  /** The next message if one is ready now, without waiting: undefined when none is (or a next() is waiting). */
+  takeReady(): IteratorResult<T> | undefined {
+    return this.waiters.length === 0 ? this.pollOrTerminal() : undefined;
+  }
+
   return(): Promise<IteratorResult<T>> {
     this.close();
     return Promise.resolve({ done: true, value: undefined });

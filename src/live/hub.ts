@@ -11,6 +11,8 @@ export interface HubOptions {
   bookmarkIntervalMs: number;
   /** Live buffer of a raw `events` subscription before it ends with LAGGED. */
   eventQueueLimit: number;
+  /** How often batched subscriptions may cut a new batch (default 10 ms). */
+  batchWindowMs?: number;
 }
 
 export interface HubStats {
@@ -39,6 +41,9 @@ export class LiveHub {
   private lagged = 0;
   private readonly timer: NodeJS.Timeout;
   private stopped = false;
+  private cutSeq: number;
+  private cutScheduled = false;
+  private readonly cutWaiters: ((seq: number) => void)[] = [];
 
   constructor(
     private readonly projection: Projection,
@@ -46,6 +51,38 @@ export class LiveHub {
   ) {
     this.timer = setInterval(() => this.sendBookmarks(), Math.max(50, Math.floor(options.bookmarkIntervalMs / 2)));
     this.timer.unref();
+    this.cutSeq = projection.cursor;
+  }
+
+  /**
+   * Where batched subscriptions cut their batches: the projection cursor,
+   * sampled at most once per batch window (10 ms) while deltas arrive.
+   * Every batched subscriber that keeps up takes (previous cut, cut], so
+   * subscribers that ask within the same window hold the same batch and
+   * share its execution and serialisation (batchFeed.ts). A window, not an
+   * event-loop turn: subscribers ask at different turns (whenever their
+   * last frame was written), and per-turn cuts left each with its own batch.
+   */
+  get cut(): number {
+    return this.cutSeq;
+  }
+
+  /** The next cut, at the end of the current batch window. */
+  nextCut(): Promise<number> {
+    return new Promise((resolve) => {
+      this.cutWaiters.push(resolve);
+      this.scheduleCut();
+    });
+  }
+
+  private scheduleCut(): void {
+    if (this.cutScheduled) return;
+    this.cutScheduled = true;
+    setTimeout(() => {
+      this.cutScheduled = false;
+      this.cutSeq = this.projection.cursor;
+      for (const resolve of this.cutWaiters.splice(0)) resolve(this.cutSeq);
+    }, this.options.batchWindowMs ?? 10);
   }
 
   get accepting(): boolean {
@@ -55,6 +92,7 @@ export class LiveHub {
   /** Called for every applied message, with the deltas it caused (maybe none). */
   publish(deltas: readonly Delta[]): void {
     if (this.cellFeeds.size === 0) return;
+    this.scheduleCut();
     for (const delta of deltas) {
       if (delta.entity !== 'cell') continue;
       // One set of message objects per delta, shared by every feed that takes it as is.

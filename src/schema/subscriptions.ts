@@ -1,6 +1,7 @@
 import { compileCellFilter } from '../projection/cellQuery.js';
 import type { CellFeedMessage } from '../live/cellFeed.js';
 import type { EventFeedMessage } from '../live/eventFeed.js';
+import { BatchCache, BatchFeed, type CellBatch, type CellBatchMessage } from '../live/batchFeed.js';
 import { shortTypeName } from '../events/types.js';
 import { builder } from './builder.js';
 import { CellRecordRef } from './cell.js';
@@ -58,6 +59,19 @@ const CellChangeRef = builder.objectRef<CellChangeMessage>('CellChange').impleme
   }),
 });
 
+const CellChangeBatchRef = builder.objectRef<CellBatch>('CellChangeBatch').implement({
+  description:
+    'Several messages of a cells subscription at once, in order: everything pending for this subscriber when the batch was taken, up to maxBatch. Same guarantees as `cells`, message by message.',
+  fields: (t) => ({
+    seq: t.field({ type: 'Seq', description: 'The seq of the last change in the batch: a valid resume point (`after`).', resolve: (b) => b.seq }),
+    changes: t.field({ type: [CellChangeRef], resolve: (b) => b.changes }),
+  }),
+});
+
+/** One cache for the process: batches of identical messages are one object (see batchFeed.ts). */
+const batchCache = new BatchCache();
+const MAX_BATCH = 10_000;
+
 const EventFeedMessageRef = builder.objectRef<EventMessage>('EventFeedMessage').implement({
   fields: (t) => ({
     kind: t.field({ type: EventFeedKindEnum, resolve: (m) => m.kind }),
@@ -110,6 +124,25 @@ builder.subscriptionFields((t) => ({
       return ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' });
     },
     resolve: (message: CellFeedMessage) => deliver(message),
+  }),
+  cellBatches: t.field({
+    type: CellChangeBatchRef,
+    description:
+      'The `cells` subscription delivered in batches: each message carries every change pending for this subscriber (up to maxBatch), fewer and fuller frames for busy dashboards. Resume with after: <seq of the last batch>.',
+    args: {
+      filter: t.arg({ type: CellFilterInput }),
+      include: t.arg({ type: IncludeEnum, defaultValue: 'CHANGES', required: true }),
+      after: t.arg({ type: 'Seq', description: afterArg }),
+      maxBatch: t.arg.int({ defaultValue: 500, required: true, description: `Most changes in one batch, 1 to ${MAX_BATCH}.` }),
+    },
+    subscribe: async (_root, { filter, include, after, maxBatch }, ctx) => {
+      ensureAccepting(ctx);
+      if (maxBatch < 1 || maxBatch > MAX_BATCH) throw apiError(ErrorCode.BAD_ARGUMENT, `maxBatch must be between 1 and ${MAX_BATCH}.`);
+      const matches = compileCellFilter(toCellFilter(filter));
+      await awaitAfter(ctx, after);
+      return new BatchFeed(ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' }), maxBatch, batchCache, ctx.hub);
+    },
+    resolve: (message: CellBatchMessage) => deliver(message),
   }),
   cell: t.field({
     type: CellChangeRef,

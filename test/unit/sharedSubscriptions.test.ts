@@ -67,7 +67,7 @@ describe('LiveHub shared messages', () => {
     const [late] = await drain(slow, 1);
     expect(late).toMatchObject({ kind: 'ADDED', seq: changes[3]!.seq, cell: changes[3]!.after });
     expect(seen.a).not.toContain(late);
-    expect((late as { changed: string[] }).changed).toEqual(expect.arrayContaining(['state', 'exitCode', 'destroyedAt']));
+    expect((late as unknown as { changed: string[] }).changed).toEqual(expect.arrayContaining(['state', 'exitCode', 'destroyedAt']));
     // Coalescing for the slow one wrote nothing into the shared messages.
     seen.a.forEach((message, i) => expect((message as { changed: unknown }).changed).toBe(changes[i]!.changed));
     expect(slow.idle).toBe(true);
@@ -171,5 +171,50 @@ describe.each([true, false])('useSharedSubscriptions (jit %s)', (jit) => {
     await streams[3]!.return!();
     expect(await waiting).toEqual({ done: true, value: undefined });
     expect(channels[3]!.closed).toBe(true);
+  });
+});
+
+describe('BatchFeed', () => {
+  const options = { bookmarkIntervalMs: 60_000, eventQueueLimit: 10, batchWindowMs: 1 };
+
+  it('gives subscribers that keep up the same batch object (coalesced changes included), and ends with SHUTDOWN in the last batch', async () => {
+    const { BatchCache, BatchFeed } = await import('../../src/live/batchFeed.js');
+    const d = new Driver();
+    const hub = new LiveHub(d.projection, options);
+    const cache = new BatchCache();
+    const all = compileCellFilter({});
+    const a = new BatchFeed(hub.subscribeCells(all, { snapshot: false }), 100, cache, hub);
+    const b = new BatchFeed(hub.subscribeCells(all, { snapshot: false }), 100, cache, hub);
+    const small = new BatchFeed(hub.subscribeCells(all, { snapshot: false }), 2, cache, hub);
+    for (const feed of [a, b, small]) await drain(feed, 1); // SYNCED, each its own
+    hub.publish(cellDeltas(d, [started({ cellId: 'x', specId: 's' }), started({ cellId: 'y', specId: 's' }), completed({ cellId: 'x', exitCode: 1 })]));
+    const [batchA] = await drain(a, 1);
+    const [batchB] = await drain(b, 1);
+    expect(batchA).toBe(batchB);
+    expect(batchA).toMatchObject({ kind: 'BATCH', seq: 3 });
+    expect((batchA as unknown as { changes: { seq: number }[] }).changes.map((c) => c.seq)).toEqual([2, 3]); // x coalesced: y(2), x(3)
+    const [firstLag] = await drain(small, 1);
+    expect((firstLag as unknown as { changes: unknown[] }).changes).toHaveLength(2);
+    expect(firstLag).toBe(batchA); // same messages, same order: shared even with a smaller maxBatch
+    hub.shutdown();
+    const [last] = await drain(a, 1);
+    expect((last as unknown as { changes: { kind: string; seq: number }[] }).changes).toEqual([{ kind: 'SHUTDOWN', seq: 3 }]);
+    expect(await a.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('delivers a terminal error on its own, after the batch before it', async () => {
+    const { BatchCache, BatchFeed } = await import('../../src/live/batchFeed.js');
+    const { GraphQLError } = await import('graphql');
+    const d = new Driver();
+    const hub = new LiveHub(d.projection, options);
+    const feed = new BatchFeed(hub.subscribeCells(() => true, { snapshot: false }), 100, new BatchCache(), hub);
+    await drain(feed, 1);
+    hub.publish(cellDeltas(d, [started({ cellId: 'x', specId: 's' })]));
+    const [batch] = await drain(feed, 1);
+    expect((batch as unknown as { changes: unknown[] }).changes).toHaveLength(1);
+    hub.failAll(new GraphQLError('reset'));
+    const [error] = await drain(feed, 1);
+    expect(error).toMatchObject({ kind: 'ERROR' });
+    expect(await feed.next()).toEqual({ done: true, value: undefined });
   });
 });

@@ -1,0 +1,143 @@
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { takeEvents } from '../../src/simulator/generator.js';
+import { CellBatchesDocument, CellsPageDocument, LiveStatsDocument, type CellBatchesSubscription, type CellFieldsFragment, type CellFilter } from '../generated/graphql.js';
+import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { startTestNats, type TestNats } from '../support/nats.js';
+import { createStream, publishAll } from '../support/publish.js';
+import { CellView, subscribe, wsClient, wsUrl } from '../support/subscriber.js';
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+async function allCells(app: TestCellgraph, filter: CellFilter | null): Promise<{ cursor: number; cells: CellFieldsFragment[] }> {
+  const page = await app.query(CellsPageDocument, { filter, first: 1000 });
+  expect(page.cells.totalCount).toBeLessThanOrEqual(1000);
+  return { cursor: page.cells.cursor, cells: page.cells.edges.map((e) => e.node).sort(byId) };
+}
+
+/** A CellView fed batch by batch, checking each batch's own guarantees. */
+class BatchView extends CellView {
+  batches = 0;
+  constructor(private readonly maxBatch: number) {
+    super();
+  }
+  applyBatch(batch: CellBatchesSubscription['cellBatches']): void {
+    this.batches += 1;
+    expect(batch.changes.length).toBeGreaterThan(0);
+    expect(batch.changes.length).toBeLessThanOrEqual(this.maxBatch);
+    expect(batch.seq).toBe(batch.changes[batch.changes.length - 1]!.seq);
+    for (const change of batch.changes) this.apply(change);
+  }
+}
+
+let nats: TestNats;
+const events = takeEvents(5000, { seed: 23, concurrentCells: 40 }).map((e) => e.event);
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  await createStream(nats.url);
+});
+afterAll(async () => {
+  await nats.remove();
+});
+
+describe('cellBatches subscription', () => {
+  it('hands over gap-free from a query cursor for several filters, a fast and a paused subscriber of the same group each ending with the right view', async () => {
+    await publishAll(nats.url, events.slice(0, 1000));
+    const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
+    try {
+      await app.source.whenReady();
+      const publishing = publishAll(nats.url, events.slice(1000, 3000), { rate: 1500, window: 64 });
+      const client = wsClient(app.url);
+      const watchers: { filter: CellFilter | null; view: BatchView }[] = [];
+      for (const filter of [{ states: ['PENDING', 'RUNNING'] }, { state: 'RUNNING' }, null] as (CellFilter | null)[]) {
+        const before = app.projection.cursor;
+        await waitUntil(() => app.projection.cursor > before + 100, 'publisher progress');
+        const { cursor, cells } = await allCells(app, filter);
+        const view = new BatchView(7);
+        for (const cell of cells) view.cells.set(cell.id, cell);
+        view.lastSeq = cursor;
+        subscribe(client, CellBatchesDocument, { filter, include: 'CHANGES', after: cursor, maxBatch: 7 }, (data) => view.applyBatch(data.cellBatches));
+        watchers.push({ filter, view });
+      }
+      // Two more subscribers with identical documents and variables (one group): one reads, one is paused.
+      let pausedSocket: WebSocket | undefined;
+      class CapturingWebSocket extends WebSocket {
+        constructor(...args: ConstructorParameters<typeof WebSocket>) {
+          super(...args);
+          pausedSocket = this;
+        }
+      }
+      const slowClient = createClient({ url: wsUrl(app.url), webSocketImpl: CapturingWebSocket, retryAttempts: 0 });
+      const fast = new BatchView(50);
+      const slow = new BatchView(50);
+      const group = { filter: null, include: 'SNAPSHOT' as const, maxBatch: 50 };
+      subscribe(client, CellBatchesDocument, group, (data) => fast.applyBatch(data.cellBatches));
+      subscribe(slowClient, CellBatchesDocument, group, (data) => slow.applyBatch(data.cellBatches));
+      await waitUntil(() => fast.synced && slow.synced, 'group synced');
+      pausedSocket!.pause();
+      const seqs = await publishing;
+      const last = Math.max(...seqs);
+      await waitUntil(() => app.projection.cursor >= last, 'projection caught up');
+      const { live } = await app.query(LiveStatsDocument);
+      expect(live.coalesced).toBeGreaterThan(0);
+      pausedSocket!.resume();
+
+      for (const { filter, view } of [...watchers, { filter: null, view: fast }, { filter: null, view: slow }]) {
+        const fresh = await allCells(app, filter);
+        await waitUntil(() => view.lastSeq >= fresh.cursor, `subscriber for ${JSON.stringify(filter)} reaching ${fresh.cursor}`);
+        expect(view.sorted()).toEqual(fresh.cells);
+        expect(view.errors).toEqual([]);
+      }
+      // The paused one got the latest state of each cell in fewer changes; the reading one every change.
+      const changes = (v: CellView) => v.messages.filter((m) => m.kind !== 'SYNCED' && m.kind !== 'BOOKMARK').length;
+      expect(changes(slow)).toBeLessThan(changes(fast));
+      await Promise.all([client.dispose(), slowClient.dispose()]);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('resumes after a disconnect from the last batch seq, on a second replica, to the query view', async () => {
+    const a = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
+    const b = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
+    try {
+      await Promise.all([a.source.whenReady(), b.source.whenReady()]);
+      const filter = { state: 'RUNNING' } as CellFilter;
+      const view = new BatchView(20);
+      const first = wsClient(a.url);
+      const firstSub = subscribe(first, CellBatchesDocument, { filter, include: 'SNAPSHOT', maxBatch: 20 }, (data) => view.applyBatch(data.cellBatches));
+      const start = a.projection.cursor;
+      const publishing = publishAll(nats.url, events.slice(3000, 5000), { rate: 1000, window: 64 });
+      await waitUntil(() => view.synced && a.projection.cursor > start + 300 && view.lastSeq > start + 200, 'first client mid-stream');
+      firstSub.stop();
+      await first.dispose();
+      const resumeFrom = view.lastSeq;
+      await waitUntil(() => a.projection.cursor > resumeFrom + 200, 'events while disconnected');
+      const second = wsClient(b.url);
+      subscribe(second, CellBatchesDocument, { filter, include: 'CHANGES', after: resumeFrom, maxBatch: 20 }, (data) => view.applyBatch(data.cellBatches));
+      const last = Math.max(...(await publishing));
+      await waitUntil(() => b.projection.cursor >= last, 'replica caught up');
+      await waitUntil(() => view.lastSeq >= last, 'resumed subscriber at the last seq');
+      expect(view.sorted()).toEqual((await allCells(b, filter)).cells);
+      await second.dispose();
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('rejects maxBatch out of range with BAD_ARGUMENT', async () => {
+    const app = await startTestCellgraph(nats.url);
+    try {
+      const client = wsClient(app.url);
+      const sub = subscribe(client, CellBatchesDocument, { include: 'CHANGES', maxBatch: 0 });
+      await sub.done.catch(() => undefined);
+      await waitUntil(() => sub.results.length > 0, 'an answer');
+      expect(sub.results[0]!.errors?.[0]?.extensions?.['code']).toBe('BAD_ARGUMENT');
+      await client.dispose();
+    } finally {
+      await app.stop();
+    }
+  });
+});
