@@ -9,7 +9,8 @@
  * Prints a table; the full run also writes it into BENCHMARKS.md.
  *
  * Flags: --quick (tiny sizes, < 1 min, prints only), --only replay,queries,fanout,memory,
- * --events N, --runs N, --write / --no-write.
+ * --events N, --runs N, --write / --no-write; fan-out only: --clients 100,1000, --seconds N,
+ * --targets bare,cellgraph (BENCH_CPU_PROF=<dir> profiles the cellgraph server).
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import { EventPublisher } from '../src/simulator/publisher.js';
 import { buildSchema } from '../src/schema/index.js';
 import { machineInfo, type MachineInfo } from './lib/machine.js';
 import { BENCH_STREAM, createBenchStream, publishSimulated, startBenchNats } from './lib/nats.js';
-import { fanoutSubscription, type LoadKind } from './lib/queries.js';
+import { fanoutBatchSubscription, fanoutSubscription, type LoadKind } from './lib/queries.js';
 import { fmt, fmtBytes, median, ratio } from './lib/stats.js';
 import { Worker, type WorkerMessage } from './lib/worker.js';
 
@@ -33,6 +34,8 @@ export interface BenchOptions {
   querySeconds: number;
   queryRounds: number;
   fanoutClients: number[];
+  /** Only these fan-out targets; null: all. */
+  fanoutTargets: string[] | null;
   fanoutRate: number;
   fanoutSeconds: number;
   memoryCells: number;
@@ -51,6 +54,9 @@ export function benchOptions(argv: string[]): BenchOptions {
       runs: { type: 'string' },
       write: { type: 'boolean' },
       'no-write': { type: 'boolean' },
+      clients: { type: 'string' },
+      seconds: { type: 'string' },
+      targets: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -62,9 +68,10 @@ export function benchOptions(argv: string[]): BenchOptions {
     queryConnections: 10,
     querySeconds: quick ? 2 : 10,
     queryRounds: quick ? 1 : 2,
-    fanoutClients: quick ? [20] : [100, 1000],
+    fanoutClients: values.clients ? values.clients.split(',').map(Number) : quick ? [20] : [100, 1000],
+    fanoutTargets: values.targets ? values.targets.split(',') : null,
     fanoutRate: quick ? 100 : 500,
-    fanoutSeconds: quick ? 2 : 10,
+    fanoutSeconds: Number(values.seconds ?? (quick ? 2 : 10)),
     memoryCells: quick ? 20_000 : 1_000_000,
     batch: Number(process.env['CELLGRAPH_REPLAY_BATCH'] ?? 10_000),
     write: values['no-write'] ? false : (values.write ?? !quick),
@@ -211,30 +218,39 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (options.only.has('fanout')) {
       const stream = 'BENCH_FANOUT';
       await createBenchStream(nats.url, stream, 'bench.fanout.>');
-      const query = fanoutSubscription(buildSchema());
+      const schema = buildSchema();
+      const query = fanoutSubscription(schema);
+      const batchQuery = fanoutBatchSubscription(schema);
       if (!query) notes.push('Fan-out, cellgraph: not measured, this branch has no `Subscription.cells` yet (the harness runs it as soon as the schema has it).');
       raw['fanout'] = {};
+      // Per-event frames (`cells` vs one broadcast frame per event), then batches
+      // (`cellBatches` vs one broadcast frame per event-loop turn): same payloads, same clients.
+      const targets = [
+        { name: 'bare', mode: 'per event', bare: true, batch: false, query: null },
+        { name: 'cellgraph', mode: 'per event', bare: false, batch: false, query },
+        { name: 'bare-batched', mode: 'batched', bare: true, batch: true, query: null },
+        { name: 'cellgraph-batches', mode: 'batched', bare: false, batch: true, query: batchQuery },
+      ];
       for (const clients of options.fanoutClients) {
         const measured: Record<string, WorkerMessage> = {};
-        for (const target of ['bare', 'cellgraph'] as const) {
-          if (target === 'cellgraph' && !query) continue;
+        for (const target of targets) {
+          if (!target.bare && !target.query) continue;
+          if (options.fanoutTargets && !options.fanoutTargets.includes(target.name)) continue;
           let server: Worker;
           let wsUrl: string;
-          if (target === 'bare') {
-            server = spawn('fanoutBare', { url: nats.url, stream });
+          if (target.bare) {
+            server = spawn('fanoutBare', { url: nats.url, stream, batch: target.batch });
             wsUrl = (await server.next('ready'))['wsUrl'] as string;
           } else {
-            server = spawn('cellgraphServer', {
-              url: nats.url,
-              stream,
-              target: 0,
-              serve: true,
-              env: { CELLGRAPH_SUBJECTS: 'bench.fanout.>' },
-            });
+            server = spawn(
+              'cellgraphServer',
+              { url: nats.url, stream, target: 0, serve: true, env: { CELLGRAPH_SUBJECTS: 'bench.fanout.>' } },
+              process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : undefined,
+            );
             await server.next('replayed');
             wsUrl = ((await server.next('serving'))['graphqlUrl'] as string).replace(/^http/, 'ws');
           }
-          const clientWorker = spawn('fanoutClients', { wsUrl, clients, protocol: target === 'bare' ? 'bare' : 'graphql-ws', query });
+          const clientWorker = spawn('fanoutClients', { wsUrl, clients, protocol: target.bare ? 'bare' : 'graphql-ws', query: target.query });
           await clientWorker.next('connected', 120_000);
           clientWorker.send({ type: 'measure' });
           const count = Math.round(options.fanoutRate * options.fanoutSeconds);
@@ -244,31 +260,39 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           await new Promise((r) => setTimeout(r, 1000));
           const result = (await clientWorker.stop())!;
           const serverStopped = await server.stop();
-          if (serverStopped) rss[`fan-out ${target} server, ${clients} clients`] = serverStopped['rss'] as number;
-          measured[target] = { ...result, expected: count * clients, publishSeconds };
+          if (serverStopped) rss[`fan-out ${target.name} server, ${clients} clients`] = serverStopped['rss'] as number;
+          measured[target.name] = { ...result, expected: count * clients, publishSeconds };
           log(
-            `bench: fan-out ${target} ${clients} clients: ${fmt(result['received'] as number)}/${fmt(count * clients)} frames, ` +
-              `p50 ${result['p50']} ms, p99 ${result['p99']} ms`,
+            `bench: fan-out ${target.name} ${clients} clients: ${fmt(result['received'] as number)}/${fmt(count * clients)} changes ` +
+              `in ${fmt(result['frames'] as number)} frames, p50 ${result['p50']} ms, p99 ${result['p99']} ms`,
           );
         }
         (raw['fanout'] as Record<string, unknown>)[clients] = measured;
         const rate = (m?: WorkerMessage) => (m ? (m['received'] as number) / (m['publishSeconds'] as number) : Number.NaN);
-        rows.push({
-          section: 'fan-out',
-          metric: `${clients} subscribers at ${options.fanoutRate} events/s: delivered msgs/s`,
-          cellgraph: measured['cellgraph'] ? fmt(rate(measured['cellgraph'])) : 'not yet',
-          baseline: fmt(rate(measured['bare'])),
-          ratio: measured['cellgraph'] ? x(ratio(rate(measured['cellgraph']), rate(measured['bare']))) : 'n/a',
-          target: '',
-        });
-        rows.push({
-          section: 'fan-out',
-          metric: `${clients} subscribers: latency publish→receipt p50 / p99`,
-          cellgraph: measured['cellgraph'] ? `${ms(measured['cellgraph']['p50'])} / ${ms(measured['cellgraph']['p99'])}` : 'not yet',
-          baseline: measured['bare'] ? `${ms(measured['bare']['p50'])} / ${ms(measured['bare']['p99'])}` : 'n/a',
-          ratio: '',
-          target: clients >= 1000 ? 'p99 < 50 ms' : '',
-        });
+        for (const [mine, bare, what] of [
+          ['cellgraph', 'bare', '`cells`, one frame per change'],
+          ['cellgraph-batches', 'bare-batched', '`cellBatches`, one frame per batch'],
+        ] as const) {
+          if (!measured[mine] && !measured[bare]) continue;
+          const g = measured[mine];
+          const b = measured[bare];
+          rows.push({
+            section: 'fan-out',
+            metric: `${clients} subscribers at ${options.fanoutRate} events/s, ${what}: delivered changes/s (frames)`,
+            cellgraph: g ? `${fmt(rate(g))} (${fmt(g['frames'] as number)})` : 'not yet',
+            baseline: b ? `${fmt(rate(b))} (${fmt(b['frames'] as number)})` : 'n/a',
+            ratio: g && b ? x(ratio(rate(g), rate(b))) : 'n/a',
+            target: '',
+          });
+          rows.push({
+            section: 'fan-out',
+            metric: `${clients} subscribers, ${what}: latency publish→receipt p50 / p99`,
+            cellgraph: g ? `${ms(g['p50'])} / ${ms(g['p99'])}` : 'not yet',
+            baseline: b ? `${ms(b['p50'])} / ${ms(b['p99'])}` : 'n/a',
+            ratio: '',
+            target: clients >= 1000 ? 'p99 < 50 ms' : '',
+          });
+        }
       }
     }
 

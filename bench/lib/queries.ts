@@ -13,6 +13,15 @@ export type LoadKind = 'graphql-cells' | 'graphql-cell' | 'bare-cells' | 'bare-c
 /** What a dashboard subscribes to: every change of every cell, with the record as the query benchmark reads it. */
 export const FANOUT_SUBSCRIPTION = `subscription BenchFanout { cells(include: CHANGES) { kind seq id changedFields cell { ${CELL_FIELDS} } } }`;
 
+/** The same, batched: every change pending for the subscriber in one message (`Subscription.cellBatches`). */
+export const FANOUT_BATCH_SUBSCRIPTION = `subscription BenchFanoutBatches { cellBatches(include: CHANGES, maxBatch: 500) { seq changes { kind seq id changedFields cell { ${CELL_FIELDS} } } } }`;
+
+/** FANOUT_BATCH_SUBSCRIPTION when the schema has `Subscription.cellBatches`, else null. */
+export function fanoutBatchSubscription(schema: GraphQLSchema): string | null {
+  if (!schema.getSubscriptionType()?.getFields()['cellBatches']) return null;
+  return validate(schema, parse(FANOUT_BATCH_SUBSCRIPTION)).length === 0 ? FANOUT_BATCH_SUBSCRIPTION : null;
+}
+
 /**
  * The fan-out benchmark's subscription: FANOUT_SUBSCRIPTION when the schema
  * accepts it, else one made from whatever `Subscription.cells`
