@@ -100,6 +100,12 @@ describe('SSE', () => {
     await response.body?.cancel();
   });
 
+  it('cellBatches without a token: 401, like every subscription', async () => {
+    const response = await post({ query: 'subscription { cellBatches { seq changes { kind } } }' }, {}, 'text/event-stream');
+    expect(response.status).toBe(401);
+    await response.body?.cancel();
+  });
+
   it('with the token: the event stream, up to SYNCED', async () => {
     const controller = new AbortController();
     const response = await fetch(`${app.url}/graphql`, {

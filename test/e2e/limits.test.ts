@@ -186,6 +186,13 @@ describe('subscriptions', () => {
     });
     const text = await sse.text();
     expect(text).toContain('"limit":"subscriptions"');
+    // Batched subscriptions go through the same plugins.
+    const batched = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { cellBatches { seq changes { kind } } }' }),
+    });
+    expect(await batched.text()).toContain('"limit":"subscriptions"');
 
     // Ending one frees its slot, on that connection and in the total.
     opened[0]!();
