@@ -268,7 +268,37 @@ function fastCellData(type: string, data: Record<string, unknown>): CellData | u
   return data as CellData;
 }
 
-/** The common case (a well-formed cell event without a correlation extension attribute), checked cheaply. */
+const optPlainRecord = (v: unknown) =>
+  // zod copies a record key by key (skipping `__proto__`) and looks at `constructor`: objects with either key are left to it.
+  v === undefined ||
+  (isPlainObject(v) && Object.getPrototypeOf(v) === Object.prototype && !Object.hasOwn(v, '__proto__') && !Object.hasOwn(v, 'constructor'));
+
+/** A well-formed formation event (what formationDataSchema accepts), or undefined when zod must decide. */
+function fastFormation(id: string, type: string, time: string | undefined, data: Record<string, unknown>): DecodedEvent | undefined {
+  const phase = type.slice(FORMATION_PREFIX.length);
+  if (!isFormationPhase(phase)) return undefined;
+  const formationId = data['formationId'];
+  const aliasId = data['id'];
+  const name = data['name'];
+  const document = data['document'];
+  const reason = data['reason'];
+  if (!optUuid(formationId) || !optUuid(aliasId) || (formationId === undefined && aliasId === undefined)) return undefined;
+  if (!optString(name) || !optString(reason) || !optPlainRecord(document)) return undefined;
+  const formation: FormationEvent = {
+    kind: 'formation',
+    id,
+    type,
+    time: time ?? null,
+    phase,
+    formationId: ((formationId ?? aliasId) as string).toLowerCase(),
+  };
+  if (name !== undefined) formation.name = name as string;
+  if (document !== undefined) formation.document = { ...(document as Record<string, unknown>) };
+  if (reason !== undefined) formation.reason = reason as string;
+  return formation;
+}
+
+/** The common case (a well-formed cell or formation event without a correlation extension attribute), checked cheaply. */
 function decodeFast(value: Record<string, unknown>): DecodedEvent | undefined {
   const id = value['id'];
   const source = value['source'];
@@ -290,9 +320,10 @@ function decodeFast(value: Record<string, unknown>): DecodedEvent | undefined {
     return undefined;
   }
   const type = shortTypeName(rawType);
-  if (!type.startsWith('cell.') || type.startsWith(FORMATION_PREFIX)) return undefined;
+  if (!type.startsWith('cell.')) return undefined;
   const data = value['data'];
   if (!isPlainObject(data)) return undefined;
+  if (type.startsWith(FORMATION_PREFIX)) return fastFormation(id, type, time as string | undefined, data);
   const cellData = fastCellData(type, data);
   if (cellData === undefined) return undefined;
   return buildCell({ id, type, time: (time as string | undefined) ?? null }, cellData, undefined);
