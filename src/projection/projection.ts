@@ -2,7 +2,7 @@ import type { DecodedEvent } from '../events/decode.js';
 import { changedCellFields, reduceCell } from './cellReducer.js';
 import { DedupWindow } from './dedupWindow.js';
 import { changedFormationFields, reduceFormation } from './formationReducer.js';
-import type { CellRecord, CellState, Delta, FormationRecord } from './records.js';
+import type { CellDelta, CellField, CellRecord, CellState, Delta, FormationDelta, FormationField, FormationRecord } from './records.js';
 
 export interface Rejection {
   readonly seq: number;
@@ -26,6 +26,42 @@ export interface ProjectionOptions {
 }
 
 const MAX_SKIPPED_TYPES = 200;
+
+/**
+ * A cell delta whose changed-field list is computed on first read (and
+ * remembered): while nobody subscribes, which is all of a boot replay, it is
+ * never computed. Read like any CellDelta.
+ */
+class LazyCellDelta implements CellDelta {
+  readonly entity = 'cell';
+  private changedFields: readonly CellField[] | undefined = undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly before: CellRecord | null,
+    readonly after: CellRecord,
+  ) {}
+
+  get changed(): readonly CellField[] {
+    return (this.changedFields ??= changedCellFields(this.before, this.after));
+  }
+}
+
+/** The formation counterpart of LazyCellDelta. */
+class LazyFormationDelta implements FormationDelta {
+  readonly entity = 'formation';
+  private changedFields: readonly FormationField[] | undefined = undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly before: FormationRecord | null,
+    readonly after: FormationRecord,
+  ) {}
+
+  get changed(): readonly FormationField[] {
+    return (this.changedFields ??= changedFormationFields(this.before, this.after));
+  }
+}
 
 /**
  * The in-memory read model: every cell and formation, the cursor (highest
@@ -97,7 +133,7 @@ export class Projection {
         const after = reduceCell(before ?? undefined, event, seq);
         this.storeCell(before, after);
         this.counts.applied += 1;
-        out.push({ entity: 'cell', seq, before, after, changed: changedCellFields(before, after) });
+        out.push(new LazyCellDelta(seq, before, after));
         return 'applied';
       }
       case 'formation': {
@@ -110,7 +146,7 @@ export class Projection {
         if (before === null) this.formationOrder.push(after.id);
         this.formations.set(after.id, after);
         this.counts.applied += 1;
-        out.push({ entity: 'formation', seq, before, after, changed: changedFormationFields(before, after) });
+        out.push(new LazyFormationDelta(seq, before, after));
         return 'applied';
       }
     }
