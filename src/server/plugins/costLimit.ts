@@ -1,4 +1,4 @@
-import { getNamedType, GraphQLError, isListType, getNullableType, type ExecutionArgs } from 'graphql';
+import { BREAK, getNamedType, GraphQLError, isListType, getNullableType, visit, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { limitError } from '../../schema/errors.js';
@@ -37,17 +37,84 @@ function pagedEstimator(options: CostLimitOptions): ComplexityEstimator {
 }
 
 /**
+ * Whether the cost of `document` may depend on its variables: a variable in
+ * a page size (`first`/`last`, the only arguments the estimator reads) or in
+ * a directive (`@include(if: $x)` / `@skip` decide what is counted).
+ */
+function costDependsOnVariables(document: DocumentNode): boolean {
+  let depends = false;
+  const hasVariable = (node: object): boolean => {
+    let found = false;
+    visit(node as DocumentNode, {
+      Variable() {
+        found = true;
+        return BREAK;
+      },
+    });
+    return found;
+  };
+  visit(document, {
+    Argument(node) {
+      if ((node.name.value === 'first' || node.name.value === 'last') && hasVariable(node)) {
+        depends = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+    Directive(node) {
+      if (hasVariable(node)) {
+        depends = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return depends;
+}
+
+/**
  * The cost depends on the variables (`first: $n`), so it is computed when
  * the operation is about to execute, not during validation: yoga caches
  * validation results per document, and a cached verdict would apply one
  * request's variables to the next.
+ *
+ * A document whose cost cannot depend on its variables (no variable in a
+ * page size or a directive, which is most of them: `cell(id: $id)`) is
+ * costed once: a verdict within the limit is remembered per (document,
+ * operation name), yoga's parser cache handing back the same DocumentNode
+ * for the same text. A verdict over the limit is never remembered, so the
+ * rejection (and its metric) are produced exactly as before, and bad
+ * variables are still left to execution, which reports them.
  */
 export function useCostLimit(options: CostLimitOptions, metrics: Metrics): Plugin {
   const estimators = [pagedEstimator(options)];
+  /** Per document: null when its cost depends on variables; else the operation names known to be within the limit. */
+  const withinLimit = new WeakMap<DocumentNode, Set<string> | null>();
   const check = (args: ExecutionArgs): GraphQLError | undefined => {
-    let cost: number;
+    let known = withinLimit.get(args.document);
+    if (known === undefined) {
+      known = costDependsOnVariables(args.document) ? null : new Set();
+      withinLimit.set(args.document, known);
+    }
+    const operationKey = args.operationName ?? '';
+    if (known?.has(operationKey)) return undefined;
+    const cost = costOf(args);
+    // Bad variables are reported by execution itself, with its own message.
+    if (cost === undefined) return undefined;
+    if (cost <= options.maxCost) {
+      known?.add(operationKey);
+      return undefined;
+    }
+    metrics.limitRejections.inc({ limit: 'cost' });
+    return limitError('cost', `Query cost ${Number.isFinite(cost) ? cost : 'beyond counting'} exceeds the limit of ${options.maxCost}.`, {
+      max: options.maxCost,
+      ...(Number.isFinite(cost) ? { cost } : {}),
+    });
+  };
+  /** The operation's cost; Infinity when too big to count; undefined when the variables are bad. */
+  const costOf = (args: ExecutionArgs): number | undefined => {
     try {
-      cost = getComplexity({
+      return getComplexity({
         schema: args.schema,
         query: args.document,
         variables: (args.variableValues ?? {}) as Record<string, unknown>,
@@ -55,16 +122,9 @@ export function useCostLimit(options: CostLimitOptions, metrics: Metrics): Plugi
         estimators,
       });
     } catch (error) {
-      // Bad variables are reported by execution itself, with its own message.
-      if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) cost = Infinity;
-      else return undefined;
+      if (error instanceof GraphQLError && /maximum allowed number of nodes/.test(error.message)) return Infinity;
+      return undefined;
     }
-    if (cost <= options.maxCost) return undefined;
-    metrics.limitRejections.inc({ limit: 'cost' });
-    return limitError('cost', `Query cost ${Number.isFinite(cost) ? cost : 'beyond counting'} exceeds the limit of ${options.maxCost}.`, {
-      max: options.maxCost,
-      ...(Number.isFinite(cost) ? { cost } : {}),
-    });
   };
   return {
     onExecute({ args, setResultAndStopExecution }) {
