@@ -7,6 +7,7 @@ import { buildSchema } from '../schema/index.js';
 import type { AppContext } from '../schema/context.js';
 import type { Metrics } from './metrics.js';
 import { TokenCheck, useBearerAuth } from './plugins/auth.js';
+import { useRequestBodyLimit } from './plugins/bodyLimit.js';
 import { useCostLimit } from './plugins/costLimit.js';
 import { useDocumentLimits } from './plugins/documentLimits.js';
 import { useErrorCodes } from './plugins/errorCodes.js';
@@ -57,7 +58,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
     // Unexpected errors become "Unexpected error." with code INTERNAL_SERVER_ERROR;
     // errors thrown on purpose (GraphQLError with a code) pass unchanged.
     maskedErrors: { isDev: config.CELLGRAPH_EXPOSE_ERRORS },
-    maxRequestBodySize: config.CELLGRAPH_MAX_BODY_BYTES,
+    // Enforced by useRequestBodyLimit (last plugin): same checks, no counting stream when Content-Length settles it.
+    maxRequestBodySize: false,
     graphiql: config.CELLGRAPH_GRAPHIQL
       ? {
           title: 'cellgraph',
@@ -112,6 +114,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
       ...((options.jit ?? config.CELLGRAPH_GRAPHQL_JIT) ? [useJitQueries()] : []),
       useSharedSubscriptions({ jit: options.jit ?? config.CELLGRAPH_GRAPHQL_JIT }),
       ...(options.plugins ?? []),
+      // After every request parser (yoga's own are registered before these plugins).
+      useRequestBodyLimit(config.CELLGRAPH_MAX_BODY_BYTES),
     ],
   });
 }
