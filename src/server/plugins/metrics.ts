@@ -1,4 +1,4 @@
-import { getOperationAST } from 'graphql';
+import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../metrics.js';
 
@@ -9,6 +9,26 @@ import type { Metrics } from '../metrics.js';
  * counted by the subscription limits plugin instead.
  */
 export function useMetrics(metrics: Metrics, path = '/metrics'): Plugin {
+  type Labels = { operation_type: string; operation_name: string };
+  // The labels of a document's operation, worked out once per (document, operation name): yoga's
+  // parser cache hands back the same DocumentNode for the same text. A label never changes once
+  // given (the set of known operation names only grows), so remembering it changes nothing.
+  const labelsOf = new WeakMap<DocumentNode, Map<string, Labels>>();
+  const labelsFor = (document: DocumentNode, operationName: string | null | undefined): Labels => {
+    let byName = labelsOf.get(document);
+    if (!byName) labelsOf.set(document, (byName = new Map()));
+    const key = operationName ?? '';
+    let labels = byName.get(key);
+    if (!labels) {
+      const operation = getOperationAST(document, operationName);
+      labels = {
+        operation_type: operation?.operation ?? 'unknown',
+        operation_name: metrics.operationLabel(operation?.name?.value ?? operationName),
+      };
+      byName.set(key, labels);
+    }
+    return labels;
+  };
   return {
     async onRequest({ url, request, endResponse, fetchAPI }) {
       if (url.pathname !== path) return;
@@ -20,15 +40,11 @@ export function useMetrics(metrics: Metrics, path = '/metrics'): Plugin {
       endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : body, { status: 200, headers: { 'content-type': contentType } }));
     },
     onExecute({ args }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      const labels = {
-        operation_type: operation?.operation ?? 'unknown',
-        operation_name: metrics.operationLabel(operation?.name?.value ?? args.operationName),
-      };
-      const stop = metrics.operationDuration.startTimer(labels);
+      const labels = labelsFor(args.document, args.operationName);
+      const started = performance.now();
       return {
         onExecuteDone() {
-          stop();
+          metrics.operationDuration.observe(labels, (performance.now() - started) / 1000);
         },
       };
     },
