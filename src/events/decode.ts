@@ -147,7 +147,8 @@ function buildCell(
 ): DecodedEvent {
   if (data.cellId === undefined) return { kind: 'skipped', type: envelope.type, reason: 'cell event without cellId' };
   const action = cellActionOf(envelope.type);
-  const cell: CellEvent = { kind: 'cell', action, ...envelope, cellId: data.cellId };
+  // One literal, keys in the order the spread of the envelope gave them: same object, no spread per event.
+  const cell: CellEvent = { kind: 'cell', action, id: envelope.id, type: envelope.type, time: envelope.time, cellId: data.cellId };
   if (data.specId !== undefined) cell.specId = data.specId;
   if (data.runId !== undefined) cell.runId = data.runId;
   const formationId = data.formationId ?? data.correlation?.formationId ?? extension?.formationId;
