@@ -4,9 +4,7 @@ import { EventPublisher } from '../../src/simulator/publisher.js';
 import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { createStream, publishAll } from '../support/publish.js';
-import { atSeq, expectEqualsFreshReplay, expectViewEqualsQuery, ResumingWatcher } from './support.js';
-
-const toPublish = (events: Record<string, unknown>[]) => events.map((event) => ({ subject: 'cellos.events.test', event }));
+import { atSeq, expectEqualsFreshReplay, expectViewEqualsQuery, liveTailThroughFault, ResumingWatcher, toPublish } from './support.js';
 
 let nats: TestNats;
 beforeEach(async () => {
@@ -18,37 +16,17 @@ afterEach(async () => {
 });
 
 it('NATS SIGKILLed and restarted during the live tail: cellgraph reconnects and continues from its cursor, nothing lost or applied twice', async () => {
-  const events = takeEvents(7000, { seed: 21, concurrentCells: 60 }).map((e) => e.event);
-  await publishAll(nats.url, events.slice(0, 1000));
-  const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
-  const publisher = await EventPublisher.connect(nats.url);
-  const watcher = new ResumingWatcher(app.url);
-  try {
-    await app.source.whenReady();
-    watcher.start();
-    await waitUntil(() => watcher.view.synced, 'subscriber synced');
-    const publishing = publisher.publish(toPublish(events.slice(1000)), { rate: 1500, window: 32, retry: true });
-    publishing.catch(() => undefined); // awaited below; a failed test must not leave it unhandled
-    await waitUntil(() => app.projection.cursor > 2500, 'live tail under way');
-
-    await nats.stop('SIGKILL');
-    await waitUntil(() => !app.source.status().connected, 'cellgraph noticing the crash');
-    await waitUntil(() => publisher.stats.retries > 0, 'publisher failing during the outage');
-    const cursorDuringOutage = app.projection.cursor;
-    await nats.start();
-
-    await publishing;
-    await waitUntil(() => app.projection.cursor > cursorDuringOutage, 'cellgraph consuming again after the restart');
-    const { last } = await expectEqualsFreshReplay(nats.url, app);
-    expect(last).toBeGreaterThanOrEqual(7000);
-    await expectViewEqualsQuery(watcher, app, last);
-    // NATS going away is invisible to a subscriber: no error, no resubscribe.
-    expect(watcher.codes).toEqual([]);
-  } finally {
-    await watcher.stop();
-    await publisher.close();
-    await app.stop();
-  }
+  await liveTailThroughFault(nats.url, {
+    seed: 21,
+    fault: async (app, publisher) => {
+      await nats.stop('SIGKILL');
+      await waitUntil(() => !app.source.status().connected, 'cellgraph noticing the crash');
+      await waitUntil(() => publisher.stats.retries > 0, 'publisher failing during the outage');
+      const cursorDuringOutage = app.projection.cursor;
+      await nats.start();
+      return cursorDuringOutage;
+    },
+  });
 });
 
 it('NATS SIGKILLed and restarted during the boot replay: the replay resumes from its cursor and /readyz waits for it', async () => {

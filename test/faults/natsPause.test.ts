@@ -4,9 +4,7 @@ import { EventPublisher } from '../../src/simulator/publisher.js';
 import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { createStream, publishAll } from '../support/publish.js';
-import { atSeq, expectEqualsFreshReplay, expectViewEqualsQuery, ResumingWatcher } from './support.js';
-
-const toPublish = (events: Record<string, unknown>[]) => events.map((event) => ({ subject: 'cellos.events.test', event }));
+import { atSeq, expectEqualsFreshReplay, expectViewEqualsQuery, liveTailThroughFault, ResumingWatcher, toPublish } from './support.js';
 const HEARTBEAT_MS = 1_000;
 /** Short heartbeat and stall timeout, so a pause of a few seconds is "longer than the heartbeat". */
 const env = {
@@ -34,32 +32,14 @@ async function pauseNats(publisher: EventPublisher): Promise<void> {
 }
 
 it('NATS paused (SIGSTOP) for longer than the heartbeat during the live tail, then resumed: nothing lost or applied twice', async () => {
-  const events = takeEvents(7000, { seed: 31, concurrentCells: 60 }).map((e) => e.event);
-  await publishAll(nats.url, events.slice(0, 1000));
-  const app = await startTestCellgraph(nats.url, env);
-  const publisher = await EventPublisher.connect(nats.url);
-  const watcher = new ResumingWatcher(app.url);
-  try {
-    await app.source.whenReady();
-    watcher.start();
-    await waitUntil(() => watcher.view.synced, 'subscriber synced');
-    const publishing = publisher.publish(toPublish(events.slice(1000)), { rate: 1500, window: 32, retry: true });
-    publishing.catch(() => undefined); // awaited below; a failed test must not leave it unhandled
-    await waitUntil(() => app.projection.cursor > 2500, 'live tail under way');
-    await pauseNats(publisher);
-    const cursorAfterPause = app.projection.cursor;
-
-    await publishing;
-    await waitUntil(() => app.projection.cursor > cursorAfterPause, 'cellgraph consuming again after the pause');
-    const { last } = await expectEqualsFreshReplay(nats.url, app);
-    expect(last).toBeGreaterThanOrEqual(7000);
-    await expectViewEqualsQuery(watcher, app, last);
-    expect(watcher.codes).toEqual([]);
-  } finally {
-    await watcher.stop();
-    await publisher.close();
-    await app.stop();
-  }
+  await liveTailThroughFault(nats.url, {
+    seed: 31,
+    env,
+    fault: async (app, publisher) => {
+      await pauseNats(publisher);
+      return app.projection.cursor;
+    },
+  });
 });
 
 it('NATS paused (SIGSTOP) during the boot replay, then resumed: the replay completes from its cursor', async () => {

@@ -7,7 +7,9 @@ import WebSocket from 'ws';
 import { expect } from 'vitest';
 import { CellChangesDocument, CellsPageDocument, type CellFieldsFragment, type CellFilter, type CellChangesSubscription, type CellsPageQuery } from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
-import { TEST_STREAM } from '../support/publish.js';
+import { publishAll, TEST_STREAM } from '../support/publish.js';
+import { takeEvents } from '../../src/simulator/generator.js';
+import { EventPublisher } from '../../src/simulator/publisher.js';
 import { CellView, wsUrl } from '../support/subscriber.js';
 
 export interface DigestResult {
@@ -204,4 +206,45 @@ export function atSeq(app: TestCellgraph, seq: number, fn: () => void): void {
     off();
     fn();
   });
+}
+
+export const toPublish = (events: Record<string, unknown>[]) => events.map((event) => ({ subject: 'cellos.events.test', event }));
+
+/**
+ * The live-tail fault scenario: 1,000 events replayed, a subscriber synced,
+ * 6,000 more published at 1,500/s (retrying) while `fault` runs. `fault`
+ * returns the cursor it saw while NATS was out; afterwards cellgraph must
+ * consume again, its projection must equal a fresh replay, and the
+ * subscriber's view a fresh query, without any error reaching it.
+ */
+export async function liveTailThroughFault(
+  natsUrl: string,
+  options: { seed: number; env?: Record<string, string>; fault: (app: TestCellgraph, publisher: EventPublisher) => Promise<number> },
+): Promise<void> {
+  const events = takeEvents(7000, { seed: options.seed, concurrentCells: 60 }).map((e) => e.event);
+  await publishAll(natsUrl, events.slice(0, 1000));
+  const app = await startTestCellgraph(natsUrl, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200', ...options.env });
+  const publisher = await EventPublisher.connect(natsUrl);
+  const watcher = new ResumingWatcher(app.url);
+  try {
+    await app.source.whenReady();
+    watcher.start();
+    await waitUntil(() => watcher.view.synced, 'subscriber synced');
+    const publishing = publisher.publish(toPublish(events.slice(1000)), { rate: 1500, window: 32, retry: true });
+    publishing.catch(() => undefined); // awaited below; a failed test must not leave it unhandled
+    await waitUntil(() => app.projection.cursor > 2500, 'live tail under way');
+    const cursorDuringFault = await options.fault(app, publisher);
+
+    await publishing;
+    await waitUntil(() => app.projection.cursor > cursorDuringFault, 'cellgraph consuming again after the fault');
+    const { last } = await expectEqualsFreshReplay(natsUrl, app);
+    expect(last).toBeGreaterThanOrEqual(7000);
+    await expectViewEqualsQuery(watcher, app, last);
+    // NATS going away is invisible to a subscriber: no error, no resubscribe.
+    expect(watcher.codes).toEqual([]);
+  } finally {
+    await watcher.stop();
+    await publisher.close();
+    await app.stop();
+  }
 }
