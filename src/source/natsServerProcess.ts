@@ -46,6 +46,12 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Children still running: killed when this process exits, however it exits (a crashed test run must not leak servers). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * A `nats-server -js` child process. Used by the embedded default of
  * `npm start`, and by tests, which also stop, pause and restart it.
@@ -84,6 +90,8 @@ export class NatsServerProcess {
     ];
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     this.output = '';
     const collect = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
