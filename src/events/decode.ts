@@ -9,6 +9,7 @@ import {
   correlationSchema,
   eventTimeSchema,
   formationDataSchema,
+  JSON_CONTENT_TYPE,
   uuidSchema,
   type CloudEvent,
 } from './schemas.js';
@@ -314,7 +315,7 @@ function decodeFast(value: Record<string, unknown>): DecodedEvent | undefined {
     typeof rawType !== 'string' ||
     rawType.length === 0 ||
     !(time === undefined || (typeof time === 'string' && TIME_PATTERN.test(time))) ||
-    !optString(value['datacontenttype']) ||
+    !(value['datacontenttype'] === undefined || (typeof value['datacontenttype'] === 'string' && JSON_CONTENT_TYPE.test(value['datacontenttype']))) ||
     !optString(value['subject']) ||
     value['correlation'] !== undefined
   ) {

@@ -9,13 +9,20 @@ export const eventTimeSchema = z.iso.datetime({ offset: true, error: 'time must 
 
 // CloudEvents 1.0, structured JSON mode. Unknown attributes are extension
 // attributes: kept (looseObject), never required.
+/** `application/json`, with parameters such as `; charset=utf-8`. */
+export const JSON_CONTENT_TYPE = /^application\/json\s*(;.*)?$/i;
+
 export const cloudEventSchema = z.looseObject({
   specversion: z.literal('1.0', { error: 'specversion must be "1.0"' }),
   id: z.string().min(1, 'id must be a non-empty string'),
   source: z.string().min(1, 'source must be a non-empty string'),
   type: z.string().min(1, 'type must be a non-empty string'),
   time: eventTimeSchema.optional(),
-  datacontenttype: z.string().optional(),
+  // The data is read as JSON, so a body that declares another content type can't be trusted as JSON.
+  datacontenttype: z
+    .string()
+    .regex(JSON_CONTENT_TYPE, 'datacontenttype must be application/json when present')
+    .optional(),
   subject: z.string().optional(),
   data: z.unknown().optional(),
 });

@@ -28,6 +28,8 @@ const cases: [name: string, body: () => Body, reason: RegExp][] = [
   ['a JSON number', () => ({ raw: '42' }), /not a JSON object \(got number\)/],
   ['a JSON string', () => ({ raw: '"cell"' }), /not a JSON object \(got string\)/],
   ['specversion 0.3', () => withAttr('specversion', '0.3'), /specversion/],
+  ['datacontenttype not JSON', () => withAttr('datacontenttype', 'application/xml'), /datacontenttype must be application\/json/],
+  ['datacontenttype not a string', () => withAttr('datacontenttype', 1), /datacontenttype/],
   ['specversion as a number', () => withAttr('specversion', 1.0), /specversion/],
   ['missing specversion', () => without('specversion'), /specversion/],
   ['missing id', () => without('id'), /id/],
@@ -95,6 +97,14 @@ describe('rejected events', () => {
     const d = new Driver();
     const ev = started({ cellId: 'c1', specId: 's', extraField: { nested: true } } as never, { traceparent: '00-abc', subject: 'c1' });
     expect(d.apply(ev).outcome).toBe('applied');
+  });
+
+  it('accepts datacontenttype application/json with parameters, in any case', () => {
+    for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON']) {
+      const d = new Driver();
+      expect(d.apply(withAttr('datacontenttype', type)).outcome).toBe('applied');
+      expect(d.cell('c1').exitCode).toBe(0);
+    }
   });
 
   it('accepts an absent time (optional in the spec)', () => {
