@@ -9,7 +9,7 @@ import type {
 } from '../../src/events/schemas.js';
 import { FULL_TYPE_PREFIX, type FormationPhase } from '../../src/events/types.js';
 import { Projection, type ApplyOutcome, type ProjectionOptions } from '../../src/projection/projection.js';
-import type { CellRecord, Delta, FormationRecord } from '../../src/projection/records.js';
+import type { CellDelta, CellRecord, Delta, FormationRecord } from '../../src/projection/records.js';
 
 /**
  * Pure builders for unit tests: CloudEvents whose `data` is typed by the
@@ -108,4 +108,20 @@ export class Driver {
 export function uuidOf(n: number): string {
   const hex = n.toString(16).padStart(12, '0');
   return `00000000-0000-4000-8000-${hex}`;
+}
+
+/** Cell deltas of each applied event, in order. */
+export function cellDeltas(driver: Driver, events: Parameters<Driver['apply']>[0][]): CellDelta[] {
+  return events.flatMap((event) => driver.apply(event).deltas.filter((d): d is CellDelta => d.entity === 'cell'));
+}
+
+/** Up to `count` messages of a feed, stopping early when it ends. */
+export async function drain<T>(feed: AsyncIterator<T>, count: number): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i++) {
+    const result = await feed.next();
+    if (result.done) break;
+    out.push(result.value);
+  }
+  return out;
 }

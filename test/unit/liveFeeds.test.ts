@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileCellFilter } from '../../src/projection/cellQuery.js';
-import type { CellDelta } from '../../src/projection/records.js';
 import { CoalescingQueue, changeKind } from '../../src/live/changes.js';
 import { LiveHub } from '../../src/live/hub.js';
-import { completed, destroyed, Driver, other, started } from './fixtures.js';
-
-/** Cell deltas of each applied event, in order. */
-function cellDeltas(driver: Driver, events: Parameters<Driver['apply']>[0][]): CellDelta[] {
-  return events.flatMap((event) => driver.apply(event).deltas.filter((d): d is CellDelta => d.entity === 'cell'));
-}
-
-async function drain<T>(feed: AsyncIterator<T>, count: number): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i++) {
-    const result = await feed.next();
-    if (result.done) break;
-    out.push(result.value);
-  }
-  return out;
-}
+import { cellDeltas, completed, destroyed, drain, Driver, other, started } from './fixtures.js';
 
 describe('changeKind', () => {
   it('is relative to what the subscriber holds', () => {

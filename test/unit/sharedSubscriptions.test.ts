@@ -5,21 +5,7 @@ import { compileCellFilter } from '../../src/projection/cellQuery.js';
 import type { CellDelta } from '../../src/projection/records.js';
 import { LiveHub } from '../../src/live/hub.js';
 import { useSharedSubscriptions } from '../../src/server/plugins/sharedSubscriptions.js';
-import { completed, destroyed, Driver, other, started } from './fixtures.js';
-
-function cellDeltas(driver: Driver, events: Parameters<Driver['apply']>[0][]): CellDelta[] {
-  return events.flatMap((event) => driver.apply(event).deltas.filter((d): d is CellDelta => d.entity === 'cell'));
-}
-
-async function drain<T>(feed: AsyncIterator<T>, count: number): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i++) {
-    const result = await feed.next();
-    if (result.done) break;
-    out.push(result.value);
-  }
-  return out;
-}
+import { cellDeltas, completed, destroyed, drain, Driver, other, started } from './fixtures.js';
 
 describe('LiveHub shared messages', () => {
   const options = { bookmarkIntervalMs: 60_000, eventQueueLimit: 10 };
