@@ -248,3 +248,49 @@ export async function liveTailThroughFault(
     await app.stop();
   }
 }
+
+/**
+ * The boot-replay fault scenario: 20,000 events stored, cellgraph started
+ * with small fetch batches (so the replay lasts long enough to fault NATS in
+ * the middle of it), 4,000 more published at 1,000/s (retrying). `interrupt`
+ * leaves NATS out mid-replay: /readyz must say 503 then; `recover` brings
+ * it back. Afterwards the replay completes from its cursor, /readyz says 200,
+ * the projection equals a fresh replay and the subscriber's view a fresh
+ * query, without any error reaching the subscriber.
+ */
+export async function replayThroughFault(
+  natsUrl: string,
+  options: {
+    seed: number;
+    env?: Record<string, string>;
+    interrupt: (app: TestCellgraph, publisher: EventPublisher) => Promise<void>;
+    recover: (app: TestCellgraph, publisher: EventPublisher) => Promise<void>;
+  },
+): Promise<void> {
+  const events = takeEvents(24_000, { seed: options.seed, concurrentCells: 80 }).map((e) => e.event);
+  await publishAll(natsUrl, events.slice(0, 20_000), { window: 1024 });
+  const app = await startTestCellgraph(natsUrl, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200', CELLGRAPH_REPLAY_BATCH: '100', ...options.env });
+  const publisher = await EventPublisher.connect(natsUrl);
+  const watcher = new ResumingWatcher(app.url);
+  try {
+    const publishing = publisher.publish(toPublish(events.slice(20_000)), { rate: 1000, window: 32, retry: true });
+    publishing.catch(() => undefined); // awaited below; a failed test must not leave it unhandled
+    await options.interrupt(app, publisher);
+    watcher.start();
+    expect(app.source.status().ready).toBe(false);
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(503);
+    await options.recover(app, publisher);
+
+    await app.source.whenReady();
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+    await publishing;
+    const { last } = await expectEqualsFreshReplay(natsUrl, app);
+    expect(last).toBeGreaterThanOrEqual(24_000);
+    await expectViewEqualsQuery(watcher, app, last);
+    expect(watcher.codes).toEqual([]);
+  } finally {
+    await watcher.stop();
+    await publisher.close();
+    await app.stop();
+  }
+}
