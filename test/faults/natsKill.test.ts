@@ -4,7 +4,6 @@ import { startTestNats, type TestNats } from '../support/nats.js';
 import { createStream } from '../support/publish.js';
 import { atSeq, liveTailThroughFault, replayThroughFault } from './support.js';
 
-
 let nats: TestNats;
 beforeEach(async () => {
   nats = await startTestNats();
