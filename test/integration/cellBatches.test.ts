@@ -1,12 +1,10 @@
-import WebSocket from 'ws';
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
 import { CellBatchesDocument, CellsPageDocument, LiveStatsDocument, type CellBatchesSubscription, type CellFieldsFragment, type CellFilter } from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { createStream, publishAll } from '../support/publish.js';
-import { CellView, subscribe, wsClient, wsUrl } from '../support/subscriber.js';
+import { CellView, pausableWsClient, subscribe, wsClient } from '../support/subscriber.js';
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -62,27 +60,20 @@ describe('cellBatches subscription', () => {
         watchers.push({ filter, view });
       }
       // Two more subscribers with identical documents and variables (one group): one reads, one is paused.
-      let pausedSocket: WebSocket | undefined;
-      class CapturingWebSocket extends WebSocket {
-        constructor(...args: ConstructorParameters<typeof WebSocket>) {
-          super(...args);
-          pausedSocket = this;
-        }
-      }
-      const slowClient = createClient({ url: wsUrl(app.url), webSocketImpl: CapturingWebSocket, retryAttempts: 0 });
+      const { client: slowClient, socket: pausedSocket } = pausableWsClient(app.url);
       const fast = new BatchView(50);
       const slow = new BatchView(50);
       const group = { filter: null, include: 'SNAPSHOT' as const, maxBatch: 50 };
       subscribe(client, CellBatchesDocument, group, (data) => fast.applyBatch(data.cellBatches));
       subscribe(slowClient, CellBatchesDocument, group, (data) => slow.applyBatch(data.cellBatches));
       await waitUntil(() => fast.synced && slow.synced, 'group synced');
-      pausedSocket!.pause();
+      pausedSocket().pause();
       const seqs = await publishing;
       const last = Math.max(...seqs);
       await waitUntil(() => app.projection.cursor >= last, 'projection caught up');
       const { live } = await app.query(LiveStatsDocument);
       expect(live.coalesced).toBeGreaterThan(0);
-      pausedSocket!.resume();
+      pausedSocket().resume();
 
       for (const { filter, view } of [...watchers, { filter: null, view: fast }, { filter: null, view: slow }]) {
         const fresh = await allCells(app, filter);

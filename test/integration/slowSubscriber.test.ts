@@ -1,12 +1,10 @@
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CellsPageDocument, LiveStatsDocument } from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { cloudEvent, createStream } from '../support/publish.js';
 import { EventPublisher } from '../../src/simulator/publisher.js';
-import { CellView, subscribe, wsUrl } from '../support/subscriber.js';
+import { CellView, pausableWsClient, subscribe } from '../support/subscriber.js';
 import { CellChangesDocument } from '../generated/graphql.js';
 
 const CELLS = 200;
@@ -25,18 +23,11 @@ it(`keeps a non-reading subscriber's queue bounded by its cells through ${EVENTS
   const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
   try {
     await app.source.whenReady();
-    let socket: WebSocket | undefined;
-    class CapturingWebSocket extends WebSocket {
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
-        super(...args);
-        socket = this;
-      }
-    }
-    const client = createClient({ url: wsUrl(app.url), webSocketImpl: CapturingWebSocket, retryAttempts: 0 });
+    const { client, socket } = pausableWsClient(app.url);
     const view = new CellView();
     subscribe(client, CellChangesDocument, { include: 'CHANGES' }, (data) => view.apply(data.cells));
     await waitUntil(() => view.synced, 'subscription synced');
-    socket!.pause();
+    socket().pause();
 
     const ids = Array.from({ length: CELLS }, (_, i) => `slow-${i}`);
     const events = ids.map((cellId) => cloudEvent('cell.lifecycle.v1.started', { cellId, specId: 'slow-spec' }));
@@ -72,7 +63,7 @@ it(`keeps a non-reading subscriber's queue bounded by its cells through ${EVENTS
     const received = view.messages.length;
     expect(received).toBeLessThan(EVENTS / 2);
 
-    socket!.resume();
+    socket().resume();
     await waitUntil(() => view.lastSeq >= last, 'slow subscriber catching up', 60_000);
     const page = await app.query(CellsPageDocument, { first: 1000, filter: { specId: 'slow-spec' } });
     const fresh = page.cells.edges.map((e) => e.node).sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -15,7 +15,7 @@ import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/ce
 import { startTestNats, type TestNats } from '../support/nats.js';
 import { cloudEvent, createStream, publishAll } from '../support/publish.js';
 import { sseSubscribe } from '../support/sse.js';
-import { CellView, subscribe, watchCells, wsClient } from '../support/subscriber.js';
+import { CellView, pausableWsClient, subscribe, watchCells, wsClient } from '../support/subscriber.js';
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -216,25 +216,16 @@ describe('events subscription', () => {
     const app = await startTestCellgraph(nats.url, { CELLGRAPH_EVENT_QUEUE_LIMIT: '20' });
     try {
       await app.source.whenReady();
-      let socket: { pause(): void; resume(): void } | undefined;
-      const { createClient } = await import('graphql-ws');
-      const WebSocket = (await import('ws')).default;
-      class CapturingWebSocket extends WebSocket {
-        constructor(...args: ConstructorParameters<typeof WebSocket>) {
-          super(...args);
-          socket = this;
-        }
-      }
-      const client = createClient({ url: `${app.url.replace('http', 'ws')}/graphql`, webSocketImpl: CapturingWebSocket, retryAttempts: 0 });
+      const { client, socket } = pausableWsClient(app.url);
       const seqs: number[] = [];
       const sub = subscribe(client, EventFeedDocument, {}, (data) => {
         if (data.events.kind === 'EVENT') seqs.push(data.events.seq);
       });
       await waitUntil(() => app.hub.stats().eventSubscriptions === 1, 'subscription registered');
-      socket!.pause();
+      socket().pause();
       await publishAll(nats.url, takeEvents(5000, { seed: 5 }).map((e) => e.event));
       await waitUntil(() => app.hub.stats().lagged === 1, 'subscription ended as lagged');
-      socket!.resume();
+      socket().resume();
       await sub.done;
       const last = sub.results.at(-1)!;
       expect(last.errors?.[0]?.extensions?.['code']).toBe('LAGGED');

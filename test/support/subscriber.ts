@@ -52,6 +52,28 @@ export function wsClient(httpUrl: string, connectionParams?: Record<string, unkn
   return createClient({ url: wsUrl(httpUrl), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams });
 }
 
+/**
+ * A graphql-ws client whose socket the test can pause (stop reading: TCP
+ * backpressure reaches the server, as with a stalled browser tab) and resume.
+ */
+export function pausableWsClient(httpUrl: string): { client: Client; socket(): WebSocket } {
+  let current: WebSocket | undefined;
+  class CapturingWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      current = this;
+    }
+  }
+  const client = createClient({ url: wsUrl(httpUrl), webSocketImpl: CapturingWebSocket, retryAttempts: 0 });
+  return {
+    client,
+    socket() {
+      if (!current) throw new Error('the client has not opened its socket yet');
+      return current;
+    },
+  };
+}
+
 export interface Subscription<T> {
   readonly done: Promise<void>;
   stop(): void;
