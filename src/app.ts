@@ -10,6 +10,7 @@ import { createCellgraphYoga } from './server/yoga.js';
 import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
 import { JetStreamSource } from './source/jetstreamSource.js';
+import { NatsConnector } from './source/natsConnection.js';
 import type { Logger } from './util/logger.js';
 
 export interface Cellgraph {
@@ -52,9 +53,9 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       );
     },
   );
+  const nats = new NatsConnector({ servers: natsUrl, logger });
   const source = new JetStreamSource(
     {
-      url: natsUrl,
       stream: config.CELLGRAPH_STREAM,
       subjects: config.CELLGRAPH_SUBJECTS,
       createStream: config.CELLGRAPH_CREATE_STREAM,
@@ -63,6 +64,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       stallTimeoutMs: config.CELLGRAPH_STALL_TIMEOUT_MS,
       logger,
     },
+    nats,
     ingestor,
   );
   const context: AppContext = {
@@ -71,7 +73,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     clock,
     sourceStatus: () => source.status(),
     streamName: config.CELLGRAPH_STREAM,
-    events: new EventReader(() => source.client, config.CELLGRAPH_STREAM),
+    events: new EventReader(nats, config.CELLGRAPH_STREAM),
     hub,
   };
   const metrics = new Metrics({ projection, sourceStatus: () => source.status(), liveStats: () => hub.stats() });
@@ -95,6 +97,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     ...(config.CELLGRAPH_TOKEN ? { tokens: config.CELLGRAPH_TOKEN } : {}),
   });
   source.start();
+  nats.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -111,7 +114,8 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
         hub.shutdown();
         await hub.drained(3_000);
         await http.close();
-        await source.stop();
+        // Together: the source stops following at once, and the closed connection cuts short a request it awaits.
+        await Promise.all([source.stop(), nats.close()]);
       })();
       return stopping;
     },

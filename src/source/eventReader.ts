@@ -44,18 +44,23 @@ export function toStreamEvent(msg: RawMessage): StreamEvent {
   };
 }
 
+/** The live connection's JetStream clients, undefined while there is none (a `NatsConnector` is one). */
+export interface JetStreamAccess {
+  readonly clients: { readonly js: JetStreamClient; readonly jsm: JetStreamManager } | undefined;
+}
+
 /**
  * Reads stored events back from the stream (cellos-server's /v1/events), for
  * `Query.events` and as the catch-up half of the `events` subscription.
  */
 export class EventReader {
   constructor(
-    private readonly client: () => { js: JetStreamClient; jsm: JetStreamManager } | undefined,
+    private readonly nats: JetStreamAccess,
     private readonly stream: string,
   ) {}
 
   async read(after: number, first: number, options: { types?: ReadonlySet<string>; scanLimit?: number } = {}): Promise<EventPage> {
-    const client = this.client();
+    const client = this.nats.clients;
     if (!client) throw new StreamUnavailableError('not connected to NATS');
     const info = await client.jsm.streams.info(this.stream);
     const lastSeq = info.state.last_seq;

@@ -3,7 +3,7 @@ import type { Projection } from '../projection/projection.js';
 import type { Delta } from '../projection/records.js';
 import type { Logger } from '../util/logger.js';
 import type { RawMessage } from './eventReader.js';
-import type { MessageSink } from './jetstreamSource.js';
+import type { MessageSink } from './ports.js';
 
 /** Receives what the projection did with each message: deltas (maybe none), and the message itself. */
 export type AppliedListener = (seq: number, deltas: readonly Delta[], message: RawMessage) => void;

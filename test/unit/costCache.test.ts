@@ -22,7 +22,7 @@ function yogaWithCostLimit() {
     clock: new CursorClock(projection.cursor),
     sourceStatus,
     streamName: 'CELLOS_EVENTS',
-    events: new EventReader(() => undefined, 'CELLOS_EVENTS'),
+    events: new EventReader({ clients: undefined }, 'CELLOS_EVENTS'),
   } as unknown as AppContext;
   const metrics = new Metrics({ projection, sourceStatus });
   const yoga = createCellgraphYoga({ context, metrics });

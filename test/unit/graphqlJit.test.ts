@@ -31,7 +31,7 @@ function yogaWith(jit: boolean, projection: Projection) {
     clock: new CursorClock(projection.cursor),
     sourceStatus,
     streamName: 'CELLOS_EVENTS',
-    events: new EventReader(() => undefined, 'CELLOS_EVENTS'),
+    events: new EventReader({ clients: undefined }, 'CELLOS_EVENTS'),
   } as unknown as AppContext;
   return createCellgraphYoga({ context, metrics: new Metrics({ projection, sourceStatus }), jit });
 }

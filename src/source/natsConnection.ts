@@ -1,0 +1,154 @@
+// Owns the process's one NATS connection: connects (retrying forever, with backoff), hands out its clients, reports its state.
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { Logger } from '../util/logger.js';
+import { backoffDelay, sleep } from '../util/backoff.js';
+
+/** How to reach NATS. Grows with auth, TLS and more seeds; every field is passed on to `connect`. */
+export interface NatsConnectionOptions {
+  /** One URL, or several seeds. Credentials in them never reach the log. */
+  servers: string | string[];
+  logger: Logger;
+  /**
+   * The name the server shows for this client.
+   * @default 'cellgraph'
+   */
+  name?: string;
+}
+
+export interface NatsClients {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+}
+
+/** `nats://user:secret@host` → `nats://***@host`, for every seed of the list. */
+export function redactServers(servers: string | string[]): string {
+  return [servers].flat().join(',').replace(/\/\/[^/@,]*@/g, '//***@');
+}
+
+/**
+ * The connection retries forever, both the first connect (NATS may come
+ * later than cellgraph) and after a loss (the client reconnects by itself,
+ * and a connection that closes anyway is replaced). Users read `clients`
+ * at the moment they need them and hear of new or resumed connections.
+ */
+export class NatsConnector {
+  private current: NatsClients | undefined;
+  private isConnected = false;
+  private error: string | null = null;
+  private loop: Promise<void> | undefined;
+  private readonly closing = new AbortController();
+  private readonly connectedListeners: ((clients: NatsClients) => void)[] = [];
+  private readonly reconnectedListeners: (() => void)[] = [];
+
+  constructor(private readonly options: NatsConnectionOptions) {}
+
+  /** Starts connecting in the background; never throws for an unreachable NATS. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** The clients of the live connection, or undefined while there is none. */
+  get clients(): NatsClients | undefined {
+    return this.current;
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  /** Why the last connection attempt failed or the connection ended, null once connected. */
+  get lastError(): string | null {
+    return this.error;
+  }
+
+  /** Called with the clients of every new connection (not of a resumed one). */
+  onConnected(listener: (clients: NatsClients) => void): void {
+    this.connectedListeners.push(listener);
+  }
+
+  /** Called when the connection came back after a loss; the server may have restarted meanwhile. */
+  onReconnected(listener: () => void): void {
+    this.reconnectedListeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    const nc = this.current?.nc;
+    if (nc && !nc.isClosed()) await nc.close().catch(() => undefined);
+    await this.loop?.catch(() => undefined);
+  }
+
+  private get log(): Logger {
+    return this.options.logger;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.closing.signal;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        await this.connectUntilClosed();
+        attempt = 0;
+      } catch (error) {
+        if (signal.aborted) break;
+        this.error = (error as Error).message;
+        const delay = backoffDelay(attempt);
+        this.log.warn(
+          { err: this.error, retryInMs: delay, attempt: attempt + 1, url: redactServers(this.options.servers) },
+          'NATS not available, retrying',
+        );
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  private async connectUntilClosed(): Promise<void> {
+    const nc = await connect({
+      servers: this.options.servers,
+      name: this.options.name ?? 'cellgraph',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      pingInterval: 10_000,
+      timeout: 5_000,
+    });
+    this.isConnected = true;
+    this.error = null;
+    this.log.info({ url: redactServers(this.options.servers), server: nc.info?.server_name }, 'connected to NATS');
+    void this.watchStatus(nc);
+    try {
+      // Fails while JetStream is not (yet) enabled: this connection is then dropped and retried.
+      this.current = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
+      if (this.closing.signal.aborted) return;
+      for (const listener of this.connectedListeners) listener(this.current);
+      const closed = await nc.closed();
+      if (closed instanceof Error) throw closed;
+    } finally {
+      this.isConnected = false;
+      this.current = undefined;
+      if (!nc.isClosed()) await nc.close().catch(() => undefined);
+    }
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      switch (status.type) {
+        case 'disconnect':
+          this.isConnected = false;
+          this.log.warn({ server: status.server }, 'NATS connection lost, reconnecting');
+          break;
+        case 'reconnect':
+          this.isConnected = true;
+          this.log.info({ server: status.server }, 'NATS reconnected');
+          for (const listener of this.reconnectedListeners) listener();
+          break;
+        case 'error':
+          this.log.warn({ err: String(status.error) }, 'NATS error');
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
