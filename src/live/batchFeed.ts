@@ -1,5 +1,5 @@
 import type { CellFeed, CellFeedMessage } from './cellFeed.js';
-import type { FeedError } from './feed.js';
+import type { FeedError } from './endReasons.js';
 
 type CellMessage = Exclude<CellFeedMessage, FeedError>;
 

@@ -1,9 +1,11 @@
 import type { CellPredicate } from '../projection/cellQuery.js';
 import type { Projection } from '../projection/projection.js';
 import type { CellRecord, Delta } from '../projection/records.js';
-import { toStreamEvent, type RawMessage } from '../source/eventReader.js';
+import { toStreamEvent, type DecodedMessage } from '../events/streamEvent.js';
+import type { Logger } from '../util/logger.js';
 import { CellFeed, type CatchUp } from './cellFeed.js';
 import { DeltaMessages } from './changes.js';
+import type { FeedFailure } from './endReasons.js';
 import { EventFeed, type ReadPage } from './eventFeed.js';
 
 export interface HubOptions {
@@ -13,6 +15,8 @@ export interface HubOptions {
   eventQueueLimit: number;
   /** How often batched subscriptions may cut a new batch (default 10 ms). */
   batchWindowMs?: number;
+  /** Where failures' internal details go (clients get only the failure's code and resume point). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export interface HubStats {
@@ -101,8 +105,8 @@ export class LiveHub {
     }
   }
 
-  /** Called for every message taken off the stream, applied or not. */
-  publishRaw(message: RawMessage): void {
+  /** Called for every message taken off the stream, applied or not, as the ingest decoded it. */
+  publishRaw(message: DecodedMessage): void {
     if (this.eventFeeds.size === 0) return;
     const event = toStreamEvent(message);
     for (const feed of this.eventFeeds) feed.offer(event);
@@ -140,7 +144,7 @@ export class LiveHub {
   }
 
   subscribeEvents(after: number, types: ReadonlySet<string> | null, readPage: ReadPage): EventFeed {
-    const feed = new EventFeed(after, this.projection.cursor, types, this.options.eventQueueLimit, readPage);
+    const feed = new EventFeed(after, this.projection.cursor, types, this.options.eventQueueLimit, readPage, this.options.logger);
     this.eventFeeds.add(feed);
     feed.onClose(() => {
       this.eventFeeds.delete(feed);
@@ -183,9 +187,9 @@ export class LiveHub {
     }
   }
 
-  /** Ends every subscription with an error (for example a stream reset). */
-  failAll(error: import('graphql').GraphQLError): void {
-    for (const feed of [...this.cellFeeds, ...this.eventFeeds]) feed.fail(error);
+  /** Ends every subscription with a failure (for example a stream reset). */
+  failAll(reason: FeedFailure): void {
+    for (const feed of [...this.cellFeeds, ...this.eventFeeds]) feed.fail(reason);
   }
 
   private sendBookmarks(): void {

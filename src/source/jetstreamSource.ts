@@ -12,7 +12,7 @@ import {
 } from '@nats-io/jetstream';
 import type { Logger } from '../util/logger.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
-import type { RawMessage } from './eventReader.js';
+import type { RawMessage } from '../events/streamEvent.js';
 import { ensureStream, StreamMissingError } from './stream.js';
 import { ReplayProgress, type ReplayProgressSnapshot } from './replayProgress.js';
 
