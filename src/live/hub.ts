@@ -60,10 +60,12 @@ export class LiveHub {
 
   /**
    * Where batched subscriptions cut their batches: the projection cursor,
-   * sampled at most once per batch window (10 ms) while deltas arrive.
-   * Every batched subscriber that keeps up takes (previous cut, cut], so
-   * subscribers that ask within the same window hold the same batch and
-   * share its execution and serialisation (batchFeed.ts). A window, not an
+   * sampled at the end of a batch window (`batchWindowMs`, 10 ms by
+   * default) that the first delta or the first batch waiting for a cut
+   * opens, so at most once per window. Every batched subscriber that keeps
+   * up takes (previous cut, cut], so subscribers that ask within the same
+   * window hold the same batch and share its execution and serialisation
+   * (batchFeed.ts). A window, not an
    * event-loop turn: subscribers ask at different turns (whenever their
    * last frame was written), and per-turn cuts left each with its own batch.
    */
