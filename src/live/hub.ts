@@ -65,9 +65,9 @@ export class LiveHub {
    * opens, so at most once per window. Every batched subscriber that keeps
    * up takes (previous cut, cut], so subscribers that ask within the same
    * window hold the same batch and share its execution and serialisation
-   * (batchFeed.ts). A window, not an
-   * event-loop turn: subscribers ask at different turns (whenever their
-   * last frame was written), and per-turn cuts left each with its own batch.
+   * (batchFeed.ts). A window, not an event-loop turn: subscribers ask at
+   * different turns (whenever their last frame was written), and per-turn
+   * cuts left each with its own batch.
    */
   get cut(): number {
     return this.cutSeq;
