@@ -1,7 +1,6 @@
 import type { Config } from './config.js';
 import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
-import { apiError, ErrorCode } from './schema/errors.js';
 import { Projection } from './projection/projection.js';
 import type { AppContext } from './schema/context.js';
 import { startHttpServer, type RunningHttpServer } from './server/httpServer.js';
@@ -36,6 +35,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
   const hub = new LiveHub(projection, {
     bookmarkIntervalMs: config.CELLGRAPH_BOOKMARK_INTERVAL_MS,
     eventQueueLimit: config.CELLGRAPH_EVENT_QUEUE_LIMIT,
+    logger,
   });
   const ingestor = new Ingestor(
     projection,
@@ -48,9 +48,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     (reason) => {
       clock.reset(0);
       // Subscribers' views and resume points belong to the old stream: tell them to re-snapshot.
-      hub.failAll(
-        apiError(ErrorCode.STREAM_RESET, `The stream was reset (${reason}); the projection is rebuilt. Re-query and subscribe again without after.`),
-      );
+      hub.failAll({ code: 'STREAM_RESET', reason });
     },
   );
   const nats = new NatsConnector({ servers: natsUrl, logger });

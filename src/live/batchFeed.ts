@@ -1,5 +1,5 @@
 import type { CellFeed, CellFeedMessage } from './cellFeed.js';
-import type { FeedError } from './feed.js';
+import type { FeedError } from './endReasons.js';
 
 type CellMessage = Exclude<CellFeedMessage, FeedError>;
 
@@ -47,8 +47,9 @@ export class BatchCache {
  * A `cellBatches` subscription: the same feed as `cells` (catch-up, SYNCED,
  * per-cell coalescing, bookmarks, SHUTDOWN, errors), delivered as batches
  * of up to `maxBatch` messages: what is ready up to the hub's cut (the
- * cursor at the end of an event-loop turn), so every subscriber that keeps
- * up takes the same messages and shares the batch object.
+ * projection cursor as sampled at the end of a batch window, see
+ * LiveHub.cut), so every subscriber that keeps up takes the same messages
+ * and shares the batch object.
  * A terminal error is never inside a batch: it ends the subscription on its
  * own, after the batch before it.
  */

@@ -1,5 +1,5 @@
-import type { StreamEvent, EventPage } from '../source/eventReader.js';
-import { apiError, ErrorCode } from '../schema/errors.js';
+import type { EventPage, StreamEvent } from '../events/streamEvent.js';
+import type { Logger } from '../util/logger.js';
 import { SeqFeed, type ControlMessage } from './feed.js';
 
 type EventMessage = { kind: 'EVENT'; seq: number; event: StreamEvent };
@@ -28,6 +28,8 @@ export class EventFeed extends SeqFeed<EventMessage> {
     private readonly types: ReadonlySet<string> | null,
     private readonly limit: number,
     private readonly readPage: ReadPage,
+    /** Where a failed history read is told in full: the client only learns STREAM_UNAVAILABLE. */
+    private readonly log?: Pick<Logger, 'warn'>,
   ) {
     super(after);
     void this.readHistory();
@@ -46,11 +48,7 @@ export class EventFeed extends SeqFeed<EventMessage> {
     if (this.types && (event.type === null || !this.types.has(event.type))) return;
     if (this.live.length >= this.limit) {
       this.dropped += 1;
-      this.fail(
-        apiError(ErrorCode.LAGGED, `Subscriber fell more than ${this.limit} events behind; resume with after: ${this.lastDeliveredSeq}.`, {
-          lastDeliveredSeq: this.lastDeliveredSeq,
-        }),
-      );
+      this.fail({ code: 'LAGGED', lastDeliveredSeq: this.lastDeliveredSeq, limit: this.limit });
       return;
     }
     this.live.push(event);
@@ -77,9 +75,8 @@ export class EventFeed extends SeqFeed<EventMessage> {
         this.wake();
       }
     } catch (error) {
-      this.fail(apiError(ErrorCode.STREAM_UNAVAILABLE, `Reading history failed: ${(error as Error).message}; resume with after: ${this.lastDeliveredSeq}.`, {
-        lastDeliveredSeq: this.lastDeliveredSeq,
-      }));
+      this.log?.warn({ err: error, after: cursor, lastDeliveredSeq: this.lastDeliveredSeq }, 'events subscription: reading history failed');
+      this.fail({ code: 'STREAM_UNAVAILABLE', lastDeliveredSeq: this.lastDeliveredSeq });
       return;
     }
     this.historyDone = true;

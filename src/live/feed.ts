@@ -1,4 +1,4 @@
-import type { GraphQLError } from 'graphql';
+import type { FeedError, FeedFailure, Shutdown } from './endReasons.js';
 
 /**
  * A pull-based async iterator that a producer feeds. Unlike an async
@@ -98,26 +98,16 @@ export abstract class Feed<T> implements AsyncIterableIterator<T> {
   }
 }
 
-/** A terminal error delivered as the last message of a feed (the field resolver throws it). */
-export interface FeedError {
-  kind: 'ERROR';
-  error: GraphQLError;
-}
-
 /** Nothing pending: the client has everything up to `seq`. Keeps an idle client's resume point fresh. */
 type Bookmark = { kind: 'BOOKMARK'; seq: number };
 
 /** Messages every subscription feed can send besides its own. */
-export type ControlMessage =
-  | Bookmark
-  /** The server is shutting down: resume elsewhere from `seq`, the last seq delivered. */
-  | { kind: 'SHUTDOWN'; seq: number }
-  | FeedError;
+export type ControlMessage = Bookmark | Shutdown | FeedError;
 
 /**
  * A feed whose messages carry stream seqs: it remembers the last seq it
  * delivered (the client's resume point), answers bookmarks when idle, and
- * ends with SHUTDOWN or an error that carries that seq.
+ * ends with SHUTDOWN carrying that seq or with a failure (endReasons.ts).
  */
 export abstract class SeqFeed<T extends { kind: string; seq: number }> extends Feed<T | ControlMessage> {
   lastDeliveredSeq: number;
@@ -148,9 +138,9 @@ export abstract class SeqFeed<T extends { kind: string; seq: number }> extends F
     this.endWith({ kind: 'SHUTDOWN', seq: this.lastDeliveredSeq });
   }
 
-  fail(error: GraphQLError): void {
+  fail(reason: FeedFailure): void {
     this.discardPending();
-    this.endWith({ kind: 'ERROR', error });
+    this.endWith({ kind: 'ERROR', reason });
   }
 
   protected poll(): T | Bookmark | undefined {

@@ -1,9 +1,11 @@
 import type { CellPredicate } from '../projection/cellQuery.js';
 import type { Projection } from '../projection/projection.js';
 import type { CellRecord, Delta } from '../projection/records.js';
-import { toStreamEvent, type RawMessage } from '../source/eventReader.js';
+import { toStreamEvent, type DecodedMessage } from '../events/streamEvent.js';
+import type { Logger } from '../util/logger.js';
 import { CellFeed, type CatchUp } from './cellFeed.js';
 import { DeltaMessages } from './changes.js';
+import type { FeedFailure } from './endReasons.js';
 import { EventFeed, type ReadPage } from './eventFeed.js';
 
 export interface HubOptions {
@@ -13,6 +15,8 @@ export interface HubOptions {
   eventQueueLimit: number;
   /** How often batched subscriptions may cut a new batch (default 10 ms). */
   batchWindowMs?: number;
+  /** Where failures' internal details go (clients get only the failure's code and resume point). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export interface HubStats {
@@ -56,12 +60,14 @@ export class LiveHub {
 
   /**
    * Where batched subscriptions cut their batches: the projection cursor,
-   * sampled at most once per batch window (10 ms) while deltas arrive.
-   * Every batched subscriber that keeps up takes (previous cut, cut], so
-   * subscribers that ask within the same window hold the same batch and
-   * share its execution and serialisation (batchFeed.ts). A window, not an
-   * event-loop turn: subscribers ask at different turns (whenever their
-   * last frame was written), and per-turn cuts left each with its own batch.
+   * sampled at the end of a batch window (`batchWindowMs`, 10 ms by
+   * default) that the first delta or the first batch waiting for a cut
+   * opens, so at most once per window. Every batched subscriber that keeps
+   * up takes (previous cut, cut], so subscribers that ask within the same
+   * window hold the same batch and share its execution and serialisation
+   * (batchFeed.ts). A window, not an event-loop turn: subscribers ask at
+   * different turns (whenever their last frame was written), and per-turn
+   * cuts left each with its own batch.
    */
   get cut(): number {
     return this.cutSeq;
@@ -101,8 +107,8 @@ export class LiveHub {
     }
   }
 
-  /** Called for every message taken off the stream, applied or not. */
-  publishRaw(message: RawMessage): void {
+  /** Called for every message taken off the stream, applied or not, as the ingest decoded it. */
+  publishRaw(message: DecodedMessage): void {
     if (this.eventFeeds.size === 0) return;
     const event = toStreamEvent(message);
     for (const feed of this.eventFeeds) feed.offer(event);
@@ -140,7 +146,7 @@ export class LiveHub {
   }
 
   subscribeEvents(after: number, types: ReadonlySet<string> | null, readPage: ReadPage): EventFeed {
-    const feed = new EventFeed(after, this.projection.cursor, types, this.options.eventQueueLimit, readPage);
+    const feed = new EventFeed(after, this.projection.cursor, types, this.options.eventQueueLimit, readPage, this.options.logger);
     this.eventFeeds.add(feed);
     feed.onClose(() => {
       this.eventFeeds.delete(feed);
@@ -183,9 +189,9 @@ export class LiveHub {
     }
   }
 
-  /** Ends every subscription with an error (for example a stream reset). */
-  failAll(error: import('graphql').GraphQLError): void {
-    for (const feed of [...this.cellFeeds, ...this.eventFeeds]) feed.fail(error);
+  /** Ends every subscription with a failure (for example a stream reset). */
+  failAll(reason: FeedFailure): void {
+    for (const feed of [...this.cellFeeds, ...this.eventFeeds]) feed.fail(reason);
   }
 
   private sendBookmarks(): void {

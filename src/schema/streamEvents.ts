@@ -1,6 +1,7 @@
-import type { StreamEvent } from '../source/eventReader.js';
+import type { StreamEvent } from '../events/streamEvent.js';
 import { StreamUnavailableError } from '../source/eventReader.js';
 import { builder } from './builder.js';
+import { streamUnavailableError } from './endReasons.js';
 import { apiError, ErrorCode, limitError } from './errors.js';
 import { shortTypeName } from '../events/types.js';
 
@@ -47,7 +48,7 @@ builder.queryField('events', (t) =>
           scanLimit: types ? SCAN_LIMIT : first,
         });
       } catch (error) {
-        if (error instanceof StreamUnavailableError) throw apiError(ErrorCode.STREAM_UNAVAILABLE, `The stream cannot be read right now: ${error.message}.`);
+        if (error instanceof StreamUnavailableError) throw streamUnavailableError();
         throw error;
       }
     },

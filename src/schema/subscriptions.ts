@@ -3,10 +3,12 @@ import type { CellFeedMessage } from '../live/cellFeed.js';
 import type { EventFeedMessage } from '../live/eventFeed.js';
 import { BatchCache, BatchFeed, type CellBatch, type CellBatchMessage } from '../live/batchFeed.js';
 import { shortTypeName } from '../events/types.js';
+import { isFeedError, type FeedError } from '../live/endReasons.js';
 import { builder } from './builder.js';
 import { CellRecordRef } from './cell.js';
 import { CellFilterInput, toCellFilter } from './cellFilter.js';
 import type { AppContext } from './context.js';
+import { feedFailureError } from './endReasons.js';
 import { apiError, ErrorCode } from './errors.js';
 import { StreamEventRef } from './streamEvents.js';
 
@@ -37,8 +39,8 @@ const IncludeEnum = builder.enumType('SubscriptionInclude', {
   } as const,
 });
 
-type CellChangeMessage = Exclude<CellFeedMessage, { kind: 'ERROR' }>;
-type EventMessage = Exclude<EventFeedMessage, { kind: 'ERROR' }>;
+type CellChangeMessage = Exclude<CellFeedMessage, FeedError>;
+type EventMessage = Exclude<EventFeedMessage, FeedError>;
 
 const CellChangeRef = builder.objectRef<CellChangeMessage>('CellChange').implement({
   description: 'One message of a cells subscription. Every message carries a seq; seqs never decrease, and any of them is a valid `after` to resume from.',
@@ -96,10 +98,10 @@ function ensureAccepting(ctx: AppContext): void {
   if (!ctx.hub.accepting) throw apiError(ErrorCode.SHUTTING_DOWN, 'The server is shutting down: subscribe on another replica.');
 }
 
-/** Unwraps a feed message for the field; a terminal error becomes the GraphQL error of the last message. */
-function deliver<T extends { kind: string }>(message: T): Exclude<T, { kind: 'ERROR' }> {
-  if (message.kind === 'ERROR') throw (message as unknown as { error: Error }).error;
-  return message as Exclude<T, { kind: 'ERROR' }>;
+/** Unwraps a feed message for the field; a failure becomes the GraphQL error of the last message. */
+function deliver<T extends { kind: string }>(message: T | FeedError): T {
+  if (isFeedError(message)) throw feedFailureError(message.reason);
+  return message;
 }
 
 const afterArg = 'Resume point: the last seq you received. Catch-up covers every change after it.';

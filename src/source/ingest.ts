@@ -1,12 +1,11 @@
-import { decodeEvent } from '../events/decode.js';
+import { decodeMessage, type DecodedMessage, type RawMessage } from '../events/streamEvent.js';
 import type { Projection } from '../projection/projection.js';
 import type { Delta } from '../projection/records.js';
 import type { Logger } from '../util/logger.js';
-import type { RawMessage } from './eventReader.js';
 import type { MessageSink } from './ports.js';
 
-/** Receives what the projection did with each message: deltas (maybe none), and the message itself. */
-export type AppliedListener = (seq: number, deltas: readonly Delta[], message: RawMessage) => void;
+/** Receives what the projection did with each message: deltas (maybe none), and the message as decoded (not to decode it again). */
+export type AppliedListener = (seq: number, deltas: readonly Delta[], message: DecodedMessage) => void;
 
 const REJECTION_LOG_WINDOW_MS = 10_000;
 const REJECTION_LOG_BURST = 20;
@@ -37,9 +36,10 @@ export class Ingestor implements MessageSink {
     return this.projection.cursor;
   }
 
-  ingest(message: RawMessage): void {
-    const seq = message.seq;
-    const event = decodeEvent(message.data);
+  ingest(raw: RawMessage): void {
+    const seq = raw.seq;
+    const message = decodeMessage(raw);
+    const { event } = message;
     const deltas: Delta[] = [];
     const outcome = this.projection.apply(seq, event, deltas);
     if (outcome === 'stale') return;

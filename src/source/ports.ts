@@ -1,5 +1,5 @@
 // The seam between the stream reader and what it feeds: the sink the source writes each message into.
-import type { RawMessage } from './eventReader.js';
+import type { RawMessage } from '../events/streamEvent.js';
 
 /** Where messages go: the projection's ingest, which knows its own cursor. */
 export interface MessageSink {

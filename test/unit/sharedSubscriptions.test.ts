@@ -190,7 +190,6 @@ describe('BatchFeed', () => {
 
   it('delivers a terminal error on its own, after the batch before it', async () => {
     const { BatchCache, BatchFeed } = await import('../../src/live/batchFeed.js');
-    const { GraphQLError } = await import('graphql');
     const d = new Driver();
     const hub = new LiveHub(d.projection, options);
     const feed = new BatchFeed(hub.subscribeCells(() => true, { snapshot: false }), 100, new BatchCache(), hub);
@@ -198,7 +197,7 @@ describe('BatchFeed', () => {
     hub.publish(cellDeltas(d, [started({ cellId: 'x', specId: 's' })]));
     const [batch] = await drain(feed, 1);
     expect((batch as unknown as { changes: unknown[] }).changes).toHaveLength(1);
-    hub.failAll(new GraphQLError('reset'));
+    hub.failAll({ code: 'STREAM_RESET', reason: 'stream was purged' });
     const [error] = await drain(feed, 1);
     expect(error).toMatchObject({ kind: 'ERROR' });
     expect(await feed.next()).toEqual({ done: true, value: undefined });

@@ -1,0 +1,66 @@
+import { decodeObject, parseJsonObject, type DecodedEvent, type ParsedBody } from './decode.js';
+import { shortTypeName } from './types.js';
+
+/**
+ * The stream-event model: one stored message as cellgraph sees it, decoded
+ * once and shared by the projection and the raw event feeds. Structural, so
+ * nothing above the source needs a NATS type.
+ */
+
+/** What cellgraph needs of a stored message: a JetStream message has this shape, tests build it by hand. */
+export interface RawMessage {
+  readonly seq: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** When JetStream stored it, in nanoseconds since the epoch. */
+  readonly info: { readonly timestampNanos: number };
+}
+
+/** One message of the stream as stored, with what cellgraph made of it. */
+export interface StreamEvent {
+  seq: number;
+  subject: string;
+  /** When JetStream stored the message. */
+  storedAt: string;
+  /** The CloudEvent, or null when the body is not a JSON object. */
+  event: Record<string, unknown> | null;
+  /** Short type name, or null when there is none. */
+  type: string | null;
+  /** Why the projection rejected or skipped it, null when applied. */
+  problem: string | null;
+}
+
+export interface EventPage {
+  events: StreamEvent[];
+  /** Highest seq examined: pass it as `after` to continue. */
+  cursor: number;
+  hasMore: boolean;
+}
+
+/** A message with its body parsed and decoded: the parsed body is kept because the raw feed shows it as sent. */
+export interface DecodedMessage {
+  readonly raw: RawMessage;
+  readonly body: ParsedBody;
+  readonly event: DecodedEvent;
+}
+
+/** Parses and decodes a message's body, once for every consumer of the message. */
+export function decodeMessage(raw: RawMessage): DecodedMessage {
+  const body = parseJsonObject(raw.data);
+  return { raw, body, event: body.ok ? decodeObject(body.value) : { kind: 'rejected', reason: body.reason } };
+}
+
+/** The message as the `events` query and subscription show it, from what was already decoded. */
+export function toStreamEvent({ raw, body, event }: DecodedMessage): StreamEvent {
+  const storedAt = new Date(Math.floor(raw.info.timestampNanos / 1_000_000)).toISOString();
+  if (!body.ok) return { seq: raw.seq, subject: raw.subject, storedAt, event: null, type: null, problem: body.reason };
+  const rawType = body.value['type'];
+  return {
+    seq: raw.seq,
+    subject: raw.subject,
+    storedAt,
+    event: body.value,
+    type: typeof rawType === 'string' ? shortTypeName(rawType) : null,
+    problem: event.kind === 'rejected' || event.kind === 'skipped' ? event.reason : null,
+  };
+}
