@@ -1,11 +1,12 @@
-import { compileCellFilter } from '../projection/cellQuery.js';
 import type { CellFeedMessage } from '../live/cellFeed.js';
 import type { EventFeedMessage } from '../live/eventFeed.js';
+import type { FeedError } from '../live/feed.js';
 import { BatchCache, BatchFeed, type CellBatch, type CellBatchMessage } from '../live/batchFeed.js';
 import { shortTypeName } from '../events/types.js';
+import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
 import { CellRecordRef } from './cell.js';
-import { CellFilterInput, toCellFilter } from './cellFilter.js';
+import { CellFilterInput, toCellSelection } from './cellFilter.js';
 import type { AppContext } from './context.js';
 import { apiError, ErrorCode } from './errors.js';
 import { StreamEventRef } from './streamEvents.js';
@@ -80,26 +81,18 @@ const EventFeedMessageRef = builder.objectRef<EventMessage>('EventFeedMessage').
   }),
 });
 
-/** A resume point this replica has not reached: wait a bounded time for it, then CURSOR_AHEAD. */
-async function awaitAfter(ctx: AppContext, after: number | null | undefined): Promise<void> {
-  if (after == null || after <= ctx.projection.cursor) return;
-  if (!(await ctx.clock.waitFor(after, ctx.config.CELLGRAPH_MIN_SEQ_WAIT_MS))) {
-    throw apiError(
-      ErrorCode.CURSOR_AHEAD,
-      `after is ${after} but this replica has applied up to ${ctx.projection.cursor}. Retry later or on another replica.`,
-      { cursor: ctx.projection.cursor, after },
-    );
-  }
-}
-
 function ensureAccepting(ctx: AppContext): void {
   if (!ctx.hub.accepting) throw apiError(ErrorCode.SHUTTING_DOWN, 'The server is shutting down: subscribe on another replica.');
 }
 
 /** Unwraps a feed message for the field; a terminal error becomes the GraphQL error of the last message. */
-function deliver<T extends { kind: string }>(message: T): Exclude<T, { kind: 'ERROR' }> {
-  if (message.kind === 'ERROR') throw (message as unknown as { error: Error }).error;
-  return message as Exclude<T, { kind: 'ERROR' }>;
+function deliver<T extends { kind: string }>(message: T): Exclude<T, FeedError> {
+  if (isFeedError(message)) throw message.error;
+  return message as Exclude<T, FeedError>;
+}
+
+function isFeedError(message: { kind: string }): message is FeedError {
+  return message.kind === 'ERROR';
 }
 
 const afterArg = 'Resume point: the last seq you received. Catch-up covers every change after it.';
@@ -119,8 +112,8 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: async (_root, { filter, include, after }, ctx) => {
       ensureAccepting(ctx);
-      const matches = compileCellFilter(toCellFilter(filter));
-      await awaitAfter(ctx, after);
+      const { matches } = toCellSelection(filter);
+      await awaitSeq(ctx, 'after', after);
       return ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' });
     },
     resolve: (message: CellFeedMessage) => deliver(message),
@@ -138,8 +131,8 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, { filter, include, after, maxBatch }, ctx) => {
       ensureAccepting(ctx);
       if (maxBatch < 1 || maxBatch > MAX_BATCH) throw apiError(ErrorCode.BAD_ARGUMENT, `maxBatch must be between 1 and ${MAX_BATCH}.`);
-      const matches = compileCellFilter(toCellFilter(filter));
-      await awaitAfter(ctx, after);
+      const { matches } = toCellSelection(filter);
+      await awaitSeq(ctx, 'after', after);
       return new BatchFeed(ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' }), maxBatch, batchCache, ctx.hub);
     },
     resolve: (message: CellBatchMessage) => deliver(message),
@@ -154,7 +147,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, { id, after }, ctx) => {
       ensureAccepting(ctx);
       if (id.length === 0 || id.length > 512) throw apiError(ErrorCode.BAD_ARGUMENT, 'id must be a non-empty string of at most 512 characters.');
-      await awaitAfter(ctx, after);
+      await awaitSeq(ctx, 'after', after);
       const current = ctx.projection.cells.get(id);
       return ctx.hub.subscribeCells((cell) => cell.id === id, {
         after,
@@ -173,7 +166,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: async (_root, { after, types }, ctx) => {
       ensureAccepting(ctx);
-      await awaitAfter(ctx, after);
+      await awaitSeq(ctx, 'after', after);
       const start = after ?? ctx.projection.cursor;
       const typeSet = types ? new Set(types.map(shortTypeName)) : null;
       return ctx.hub.subscribeEvents(start, typeSet, (from, first) => ctx.events.read(from, first));
