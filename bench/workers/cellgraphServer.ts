@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { startCellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { readCellPage, orderKeyOf, DEFAULT_CELL_ORDER } from '../../src/projection/cellQuery.js';
+import { DEFAULT_CELL_ORDER, orderKeyOf } from '../../src/projection/cellOrder.js';
+import { readCellPage } from '../../src/projection/cellPage.js';
 import { cellDurationMs, type CellRecord } from '../../src/projection/records.js';
 import type { Projection } from '../../src/projection/projection.js';
 import { encodeCursor } from '../../src/schema/pagination.js';
@@ -113,7 +114,7 @@ runWorker(async () => {
   await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
   // Cell ids spread over the projection, for cell(id) lookups.
   const ids: string[] = [];
-  const order = app.projection.cellOrder;
+  const order = app.projection.cellIdsInFirstSeenOrder();
   for (let i = 0; i < 1000 && order.length > 0; i++) ids.push(order[Math.floor((i * order.length) / 1000)]!);
   report({ type: 'serving', graphqlUrl: `${app.url}/graphql`, bareUrl: `http://127.0.0.1:${(bare.address() as AddressInfo).port}`, ids });
   onStop(async () => {

@@ -1,4 +1,4 @@
-import type { CellPredicate } from '../projection/cellQuery.js';
+import type { CellPredicate } from '../projection/cellFilter.js';
 import type { CellDelta, CellField, CellRecord } from '../projection/records.js';
 import { CoalescingQueue, type ChangeKind, type DeltaMessages } from './changes.js';
 import { SeqFeed, type ControlMessage } from './feed.js';

@@ -1,5 +1,5 @@
 import type { CellDelta, CellField, CellRecord } from '../projection/records.js';
-import type { CellPredicate } from '../projection/cellQuery.js';
+import type { CellPredicate } from '../projection/cellFilter.js';
 
 /**
  * What a subscriber is told about one cell, relative to its filter: ADDED

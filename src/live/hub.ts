@@ -1,4 +1,4 @@
-import type { CellPredicate } from '../projection/cellQuery.js';
+import type { CellPredicate } from '../projection/cellFilter.js';
 import type { Projection } from '../projection/projection.js';
 import type { CellRecord, Delta } from '../projection/records.js';
 import { toStreamEvent, type DecodedMessage } from '../events/streamEvent.js';

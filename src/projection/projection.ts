@@ -2,6 +2,7 @@ import type { DecodedEvent } from '../events/decode.js';
 import { changedCellFields, reduceCell } from './cellReducer.js';
 import { DedupWindow } from './dedupWindow.js';
 import { changedFormationFields, reduceFormation } from './formationReducer.js';
+import { partitionPoint } from './sorted.js';
 import type { CellDelta, CellField, CellRecord, CellState, Delta, FormationDelta, FormationField, FormationRecord } from './records.js';
 
 export interface Rejection {
@@ -69,15 +70,15 @@ class LazyFormationDelta implements FormationDelta {
  * resolver always reads one consistent cursor.
  */
 export class Projection {
-  readonly cells = new Map<string, CellRecord>();
-  readonly formations = new Map<string, FormationRecord>();
+  private readonly cellMap = new Map<string, CellRecord>();
+  private readonly formationMap = new Map<string, FormationRecord>();
   /** Cell ids in first-seen order, with their firstSeq alongside for binary search. */
-  readonly cellOrder: string[] = [];
-  readonly cellOrderSeq: number[] = [];
-  readonly formationOrder: string[] = [];
+  private readonly cellOrder: string[] = [];
+  private readonly cellOrderSeq: number[] = [];
+  private readonly formationOrder: string[] = [];
   /** Cells of each formation, in first-seen order. */
   private readonly cellsByFormation = new Map<string, Set<string>>();
-  readonly stateCounts: Record<CellState, number> = { pending: 0, running: 0, destroyed: 0 };
+  private readonly stateCounts: Record<CellState, number> = { pending: 0, running: 0, destroyed: 0 };
   readonly counts: ProjectionCounts = { applied: 0, duplicates: 0, skipped: 0, rejected: 0 };
   readonly skippedByType = new Map<string, number>();
   private readonly rejections: Rejection[] = [];
@@ -92,8 +93,8 @@ export class Projection {
 
   /** Back to empty, cursor 0: the stream was replaced and everything is replayed. */
   reset(): void {
-    this.cells.clear();
-    this.formations.clear();
+    this.cellMap.clear();
+    this.formationMap.clear();
     this.cellOrder.length = 0;
     this.cellOrderSeq.length = 0;
     this.formationOrder.length = 0;
@@ -129,7 +130,7 @@ export class Projection {
           this.counts.duplicates += 1;
           return 'duplicate';
         }
-        const before = this.cells.get(event.cellId) ?? null;
+        const before = this.cellMap.get(event.cellId) ?? null;
         const after = reduceCell(before ?? undefined, event, seq);
         this.storeCell(before, after);
         this.counts.applied += 1;
@@ -141,10 +142,10 @@ export class Projection {
           this.counts.duplicates += 1;
           return 'duplicate';
         }
-        const before = this.formations.get(event.formationId) ?? null;
+        const before = this.formationMap.get(event.formationId) ?? null;
         const after = reduceFormation(before ?? undefined, event, seq);
         if (before === null) this.formationOrder.push(after.id);
-        this.formations.set(after.id, after);
+        this.formationMap.set(after.id, after);
         this.counts.applied += 1;
         out.push(new LazyFormationDelta(seq, before, after));
         return 'applied';
@@ -165,16 +166,54 @@ export class Projection {
     return [...this.rejections].reverse();
   }
 
+  // Read-only views: only `apply` and `reset` change the store, so every index stays in step with it.
+  get cells(): ReadonlyMap<string, CellRecord> {
+    return this.cellMap;
+  }
+
+  get formations(): ReadonlyMap<string, FormationRecord> {
+    return this.formationMap;
+  }
+
+  get cellCount(): number {
+    return this.cellMap.size;
+  }
+
   cellIdsOfFormation(formationId: string): ReadonlySet<string> {
     return this.cellsByFormation.get(formationId) ?? new Set();
   }
 
-  get cellCount(): number {
-    return this.cells.size;
+  /** The cell at a position (0 = seen first) of first-seen order. */
+  cellInFirstSeenOrder(position: number): CellRecord {
+    return this.cellMap.get(this.cellOrder[position]!)!;
+  }
+
+  /**
+   * How many cells were first seen before `seq` (or at it, when `inclusive`):
+   * the position in first-seen order where a page after or before `seq` starts.
+   */
+  firstSeenRank(seq: number, inclusive: boolean): number {
+    const seqs = this.cellOrderSeq;
+    return partitionPoint(seqs.length, inclusive ? (i) => seqs[i]! <= seq : (i) => seqs[i]! < seq);
+  }
+
+  /** Every cell id in first-seen order (a copy). */
+  cellIdsInFirstSeenOrder(): string[] {
+    return [...this.cellOrder];
+  }
+
+  /** Every formation id in first-seen order (a copy). */
+  formationIdsInFirstSeenOrder(): string[] {
+    return [...this.formationOrder];
+  }
+
+  /** How many cells are in each state (a copy), kept as cells change so counting costs nothing. */
+  cellCountsByState(): Record<CellState, number> {
+    return { ...this.stateCounts };
   }
 
   private storeCell(before: CellRecord | null, after: CellRecord): void {
-    this.cells.set(after.id, after);
+    this.cellMap.set(after.id, after);
     if (before === null) {
       this.cellOrder.push(after.id);
       this.cellOrderSeq.push(after.firstSeq);

@@ -73,11 +73,6 @@ export interface FormationDelta {
 
 export type Delta = CellDelta | FormationDelta;
 
-/** Lowercase mirror of state, kept for pre-ARCH-001 clients. */
-export function cellStatus(cell: CellRecord): string {
-  return cell.state;
-}
-
 /** Wall time between started and destroyed, when both are known. */
 export function cellDurationMs(cell: CellRecord): number | null {
   if (cell.startedAt === null || cell.destroyedAt === null) return null;

@@ -15,6 +15,13 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
+  // What every connection resolver returns besides edges and pageInfo (declared as fields in connection.ts).
+  Connection: {
+    /** Projection cursor the page was read at. */
+    cursor: number;
+    /** Counted only when the field is selected: it can cost a pass over the projection. */
+    totalCount: () => number;
+  };
 }>({
   plugins: [RelayPlugin],
   // Output fields are non-null unless they say otherwise: null is a meaningful answer here, not a default.

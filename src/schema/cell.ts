@@ -1,7 +1,13 @@
-import { countCells, countCellsBy, readCellPage, orderKeyOf, type CellOrder } from '../projection/cellQuery.js';
+// The CellRecord type, its connection, and the queries that read cells: cell, cells, cellCounts.
+import { countCells, countCellsBy, type CellCounts } from '../projection/cellCount.js';
+import { DEFAULT_CELL_ORDER, orderKeyOf, type CellOrder } from '../projection/cellOrder.js';
+import { readCellPage } from '../projection/cellPage.js';
 import { cellDurationMs, type CellRecord } from '../projection/records.js';
+import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
-import { CellFilterInput, toCellFilter } from './cellFilter.js';
+import { CellFilterInput, toCellSelection, type CellFilterArg } from './cellFilter.js';
+import { connectionFields, connectionOf } from './connection.js';
+import type { AppContext } from './context.js';
 import {
   CellOrderFieldEnum,
   CellOutcomeEnum,
@@ -11,7 +17,7 @@ import {
 } from './enums.js';
 import { apiError, ErrorCode } from './errors.js';
 import { FormationRef } from './formationRef.js';
-import { awaitMinSeq, decodeCursor, encodeCursor, pageSize } from './pagination.js';
+import { decodeCursor, encodeCursor, pageSize, type PageArgs } from './pagination.js';
 
 export const CellRecordRef = builder.objectRef<CellRecord>('CellRecord');
 
@@ -67,7 +73,7 @@ export const CellOrderInput = builder.inputType('CellOrder', {
 });
 
 const CellCountsRef = builder
-  .objectRef<ReturnType<typeof countCellsBy> & { cursor: number }>('CellCounts')
+  .objectRef<CellCounts & { cursor: number }>('CellCounts')
   .implement({
     fields: (t) => ({
       total: t.exposeInt('total'),
@@ -80,65 +86,46 @@ const CellCountsRef = builder
     }),
   });
 
-/** Cells of the projection as a Relay connection, shared by Query.cells and Formation.cells. */
+/**
+ * Cells of the projection as a Relay connection, shared by Query.cells and
+ * Formation.cells. The filter is compiled once, for the page and for
+ * totalCount (counted only if selected).
+ */
 export function resolveCellConnection(
-  args: {
-    first?: number | null;
-    last?: number | null;
-    after?: string | null;
-    before?: string | null;
-    filter?: typeof CellFilterInput.$inferInput | null;
-    orderBy?: { field: CellOrder['field']; direction: CellOrder['direction'] } | null;
-  },
-  ctx: Parameters<typeof pageSize>[1],
-  extraFilter: { formationId?: string } = {},
+  args: PageArgs & { filter?: CellFilterArg | null; orderBy?: CellOrder | null },
+  ctx: AppContext,
+  scope: { formationId?: string } = {},
 ) {
   const { first, last } = pageSize(args, ctx);
-  const filter = { ...(toCellFilter(args.filter) ?? {}), ...extraFilter };
-  const order: CellOrder = args.orderBy ?? { field: 'FIRST_SEEN', direction: 'ASC' };
+  const selection = toCellSelection(args.filter, scope);
+  const order = args.orderBy ?? DEFAULT_CELL_ORDER;
   const orderName = `${order.field}:${order.direction}`;
   const page = readCellPage(ctx.projection, {
-    filter,
+    filter: selection,
     order,
     first,
     last,
     after: args.after ? decodeCursor(args.after, orderName) : null,
     before: args.before ? decodeCursor(args.before, orderName) : null,
   });
-  const edges = page.cells.map((cell) => {
+  const cursorOf = (cell: CellRecord) => {
     const key = orderKeyOf(cell, order);
-    return { cursor: encodeCursor(orderName, key.key, key.id), node: cell };
-  });
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: page.hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-    cursor: ctx.projection.cursor,
-    totalCount: () => countCells(ctx.projection, filter),
+    return encodeCursor(orderName, key.key, key.id);
   };
+  return connectionOf(page.cells, cursorOf, page, {
+    cursor: ctx.projection.cursor,
+    totalCount: () => countCells(ctx.projection, selection),
+  });
 }
-
-type CellConnectionExtras = { cursor: number; totalCount: () => number };
 
 /** One connection type for every list of cells (Query.cells, Formation.cells): a client's fragments fit both. */
 export const CellConnectionRef = builder.connectionObject(
   {
     type: CellRecordRef,
     name: 'CellConnection',
-    fields: (c) => ({
-      totalCount: c.int({
-        description: 'How many cells match the filter (all pages).',
-        resolve: (conn) => (conn as unknown as CellConnectionExtras).totalCount(),
-      }),
-      cursor: c.field({
-        type: 'Seq',
-        description: 'Projection cursor (highest applied seq) this page was read at. Subscribe with after: cursor for a gap-free handoff.',
-        resolve: (conn) => (conn as unknown as CellConnectionExtras).cursor,
-      }),
+    fields: connectionFields({
+      totalCount: 'How many cells match the filter (all pages).',
+      cursor: 'Projection cursor (highest applied seq) this page was read at. Subscribe with after: cursor for a gap-free handoff.',
     }),
   },
   { name: 'CellEdge' },
@@ -155,7 +142,7 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, { id, minSeq }, ctx) => {
       if (id.length === 0 || id.length > 512) throw apiError(ErrorCode.BAD_ARGUMENT, 'id must be a non-empty string of at most 512 characters.');
-      await awaitMinSeq(ctx, minSeq);
+      await awaitSeq(ctx, 'minSeq', minSeq);
       return ctx.projection.cells.get(id) ?? null;
     },
   }),
@@ -169,7 +156,7 @@ builder.queryFields((t) => ({
         minSeq: t.arg({ type: 'Seq', description: 'Wait (bounded) until this replica has applied this seq; CURSOR_AHEAD otherwise.' }),
       },
       resolve: async (_root, args, ctx) => {
-        await awaitMinSeq(ctx, args.minSeq);
+        await awaitSeq(ctx, 'minSeq', args.minSeq);
         return resolveCellConnection(args, ctx);
       },
     },
@@ -180,8 +167,8 @@ builder.queryFields((t) => ({
     description: 'How many cells match, by state and outcome.',
     args: { filter: t.arg({ type: CellFilterInput }), minSeq: t.arg({ type: 'Seq' }) },
     resolve: async (_root, { filter, minSeq }, ctx) => {
-      await awaitMinSeq(ctx, minSeq);
-      return { ...countCellsBy(ctx.projection, toCellFilter(filter)), cursor: ctx.projection.cursor };
+      await awaitSeq(ctx, 'minSeq', minSeq);
+      return { ...countCellsBy(ctx.projection, toCellSelection(filter)), cursor: ctx.projection.cursor };
     },
   }),
 }));

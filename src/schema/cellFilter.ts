@@ -1,4 +1,6 @@
-import { compileCellFilter, type CellFilter } from '../projection/cellQuery.js';
+// The CellFilter input type, and its translation into a compiled selection of the projection.
+import type { CellFilter } from '../projection/cellFilter.js';
+import { CellSelection } from '../projection/cellSelection.js';
 import { builder } from './builder.js';
 import { CellOutcomeEnum, CellStateEnum } from './enums.js';
 import { apiError, ErrorCode } from './errors.js';
@@ -29,14 +31,34 @@ export const CellFilterInput = builder.inputType('CellFilter', {
 
 export type CellFilterArg = typeof CellFilterInput.$inferInput;
 
-/** The GraphQL filter as the projection's filter; a contradiction or bad bound is BAD_FILTER. */
-export function toCellFilter(input: CellFilterArg | null | undefined): CellFilter | null {
-  if (!input) return null;
-  const states = [...(input.states ?? []), ...(input.state ? [input.state] : [])];
+/**
+ * The GraphQL filter, narrowed by `scope` (Formation.cells adds its own id),
+ * compiled once: the request pages, counts or subscribes with the result.
+ * A contradiction or bad bound is BAD_FILTER.
+ */
+export function toCellSelection(input: CellFilterArg | null | undefined, scope: Pick<CellFilter, 'formationId'> = {}): CellSelection {
+  const filter = { ...toCellFilter(input), ...scope };
+  for (const range of ['startedAt', 'destroyedAt'] as const) {
+    const r = filter[range];
+    if (r?.from && r.to && Date.parse(r.from) > Date.parse(r.to)) {
+      throw apiError(ErrorCode.BAD_FILTER, `${range}.from is after ${range}.to: nothing can match.`);
+    }
+  }
+  try {
+    return new CellSelection(filter);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw apiError(ErrorCode.BAD_FILTER, error.message);
+  }
+}
+
+function toCellFilter(input: CellFilterArg | null | undefined): CellFilter {
+  if (!input) return {};
   if (input.state && input.states && !input.states.includes(input.state)) {
     throw apiError(ErrorCode.BAD_FILTER, 'state and states contradict each other: nothing can match.');
   }
-  const filter: CellFilter = {
+  const states = [...(input.states ?? []), ...(input.state ? [input.state] : [])];
+  return {
     ids: input.ids ?? null,
     states: input.state ? [input.state] : states.length ? states : null,
     specId: input.specId ?? null,
@@ -47,16 +69,4 @@ export function toCellFilter(input: CellFilterArg | null | undefined): CellFilte
     startedAt: input.startedAt ?? null,
     destroyedAt: input.destroyedAt ?? null,
   };
-  for (const range of ['startedAt', 'destroyedAt'] as const) {
-    const r = filter[range];
-    if (r?.from && r.to && Date.parse(r.from) > Date.parse(r.to)) {
-      throw apiError(ErrorCode.BAD_FILTER, `${range}.from is after ${range}.to: nothing can match.`);
-    }
-  }
-  try {
-    compileCellFilter(filter);
-  } catch (error) {
-    throw apiError(ErrorCode.BAD_FILTER, (error as Error).message);
-  }
-  return filter;
 }

@@ -1,4 +1,4 @@
-import { CELL_ORDER_FIELDS } from '../projection/cellQuery.js';
+import { CELL_ORDER_FIELDS } from '../projection/cellOrder.js';
 import { CELL_OUTCOMES, CELL_STATES, FORMATION_STATUSES, TERMINAL_STATES } from '../projection/records.js';
 import { builder } from './builder.js';
 

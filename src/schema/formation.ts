@@ -1,10 +1,13 @@
-import { type FormationRecord, type FormationStatus } from '../projection/records.js';
+// The Formation type, with its cells, and the queries that read formations: formation, formations.
+import type { FormationRecord, FormationStatus } from '../projection/records.js';
+import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
+import { CellConnectionRef, CellOrderInput, CellRecordRef, resolveCellConnection } from './cell.js';
 import { CellFilterInput } from './cellFilter.js';
-import { CellConnectionRef, CellRecordRef, CellOrderInput, resolveCellConnection } from './cell.js';
+import { connectionFields, connectionOf } from './connection.js';
 import { FormationStatusEnum } from './enums.js';
 import { FormationRef } from './formationRef.js';
-import { awaitMinSeq, decodeCursor, encodeCursor, pageSize } from './pagination.js';
+import { decodeCursor, encodeCursor, pageSize } from './pagination.js';
 
 FormationRef.implement({
   description: 'A formation: a group of cells launched together, moving through its phases.',
@@ -45,7 +48,7 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg({ type: 'UUID', required: true }), minSeq: t.arg({ type: 'Seq' }) },
     resolve: async (_root, { id, minSeq }, ctx) => {
-      await awaitMinSeq(ctx, minSeq);
+      await awaitSeq(ctx, 'minSeq', minSeq);
       return ctx.projection.formations.get(id.toLowerCase()) ?? null;
     },
   }),
@@ -55,7 +58,7 @@ builder.queryFields((t) => ({
       description: 'Formations in first-seen order.',
       args: { filter: t.arg({ type: FormationFilterInput }), minSeq: t.arg({ type: 'Seq' }) },
       resolve: async (_root, args, ctx) => {
-        await awaitMinSeq(ctx, args.minSeq);
+        await awaitSeq(ctx, 'minSeq', args.minSeq);
         const { first, last } = pageSize(args, ctx);
         const statuses = new Set<FormationStatus>([
           ...(args.filter?.statuses ?? []),
@@ -65,33 +68,24 @@ builder.queryFields((t) => ({
           (statuses.size === 0 || statuses.has(f.status)) && (args.filter?.name == null || f.name === args.filter.name);
         const after = args.after ? decodeCursor(args.after, 'FORMATION') : null;
         const before = args.before ? decodeCursor(args.before, 'FORMATION') : null;
-        const matching = ctx.projection.formationOrder.map((id) => ctx.projection.formations.get(id)!).filter(matches);
+        const { projection } = ctx;
+        const matching = projection.formationIdsInFirstSeenOrder().map((id) => projection.formations.get(id)!).filter(matches);
         const all = matching.filter(
           (f) => (after === null || f.firstSeq > (after.key as number)) && (before === null || f.firstSeq < (before.key as number)),
         );
         const size = first ?? last ?? 0;
         const nodes = first !== null ? all.slice(0, size) : all.slice(Math.max(0, all.length - size));
-        const edges = nodes.map((node) => ({ cursor: encodeCursor('FORMATION', node.firstSeq, node.id), node }));
-        return {
-          edges,
-          pageInfo: {
-            hasNextPage: first !== null ? all.length > size : before !== null,
-            hasPreviousPage: first !== null ? after !== null : all.length > size,
-            startCursor: edges[0]?.cursor ?? null,
-            endCursor: edges[edges.length - 1]?.cursor ?? null,
-          },
-          totalCount: matching.length,
-          cursor: ctx.projection.cursor,
+        const page = {
+          hasNextPage: first !== null ? all.length > size : before !== null,
+          hasPreviousPage: first !== null ? after !== null : all.length > size,
         };
+        return connectionOf(nodes, (node) => encodeCursor('FORMATION', node.firstSeq, node.id), page, {
+          cursor: projection.cursor,
+          totalCount: () => matching.length,
+        });
       },
     },
-    {
-      name: 'FormationConnection',
-      fields: (c) => ({
-        totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }),
-        cursor: c.field({ type: 'Seq', resolve: (conn) => (conn as unknown as { cursor: number }).cursor }),
-      }),
-    },
+    { name: 'FormationConnection', fields: connectionFields() },
     { name: 'FormationEdge' },
   ),
 }));

@@ -1,7 +1,7 @@
-import { apiError, ErrorCode, limitError } from './errors.js';
+// Relay page arguments: the page size checked against the configured caps, and opaque page cursors.
 import type { AppContext } from './context.js';
+import { apiError, ErrorCode, limitError } from './errors.js';
 
-/** Relay page arguments, checked against the configured caps. */
 export interface PageArgs {
   first?: number | null;
   after?: string | null;
@@ -9,6 +9,7 @@ export interface PageArgs {
   before?: string | null;
 }
 
+/** The page a connection reads: first or last, checked against the caps; neither means the default size, forward. */
 export function pageSize(args: PageArgs, ctx: AppContext): { first: number | null; last: number | null } {
   const max = ctx.config.CELLGRAPH_MAX_PAGE_SIZE;
   if (args.first != null && args.last != null) {
@@ -49,17 +50,4 @@ export function decodeCursor(cursor: string, order: string): { key: number | str
     throw apiError(ErrorCode.BAD_CURSOR, `This cursor belongs to order ${String(parsed[0])}, not ${order}: restart paging without after/before.`);
   }
   return { key: parsed[1], id: parsed[2] };
-}
-
-/** Waits until the projection has applied `minSeq`, or fails with CURSOR_AHEAD. */
-export async function awaitMinSeq(ctx: AppContext, minSeq: number | null | undefined): Promise<void> {
-  if (minSeq == null || minSeq <= ctx.projection.cursor) return;
-  const reached = await ctx.clock.waitFor(minSeq, ctx.config.CELLGRAPH_MIN_SEQ_WAIT_MS);
-  if (!reached) {
-    throw apiError(
-      ErrorCode.CURSOR_AHEAD,
-      `This replica has applied up to seq ${ctx.projection.cursor}, behind the requested minSeq ${minSeq}. Retry, or ask another replica.`,
-      { cursor: ctx.projection.cursor, minSeq },
-    );
-  }
 }

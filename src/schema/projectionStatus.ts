@@ -1,7 +1,7 @@
 import type { ReplayProgressSnapshot } from '../source/replayProgress.js';
 import type { Rejection } from '../projection/projection.js';
 import { builder } from './builder.js';
-import { awaitMinSeq } from './pagination.js';
+import { awaitSeq } from './awaitSeq.js';
 import { DigestCache } from '../projection/digest.js';
 
 const digests = new DigestCache();
@@ -78,7 +78,7 @@ builder.queryField('projection', (t) =>
     type: ProjectionRef,
     args: { minSeq: t.arg({ type: 'Seq' }) },
     resolve: async (_root, { minSeq }, ctx) => {
-      await awaitMinSeq(ctx, minSeq);
+      await awaitSeq(ctx, 'minSeq', minSeq);
       return { readAt: ctx.projection.cursor };
     },
   }),

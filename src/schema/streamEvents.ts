@@ -3,6 +3,7 @@ import { StreamUnavailableError } from '../source/eventReader.js';
 import { builder } from './builder.js';
 import { streamUnavailableError } from './endReasons.js';
 import { apiError, ErrorCode, limitError } from './errors.js';
+import { pageSize } from './pagination.js';
 import { shortTypeName } from '../events/types.js';
 
 export const StreamEventRef = builder.objectRef<StreamEvent>('StreamEvent').implement({
@@ -39,9 +40,7 @@ builder.queryField('events', (t) =>
       types: t.arg.stringList({ description: 'Only these types, full or short names.' }),
     },
     resolve: async (_root, { after, first, types }, ctx) => {
-      const max = ctx.config.CELLGRAPH_MAX_PAGE_SIZE;
-      if (first < 0) throw apiError(ErrorCode.BAD_ARGUMENT, 'first must not be negative.');
-      if (first > max) throw limitError('pageSize', `first is ${first}, above the page size limit of ${max}.`, { max, argument: 'first' });
+      pageSize({ first }, ctx);
       try {
         return await ctx.events.read(after, first, {
           types: types ? new Set(types.map(shortTypeName)) : undefined,

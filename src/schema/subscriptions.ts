@@ -1,12 +1,12 @@
-import { compileCellFilter } from '../projection/cellQuery.js';
 import type { CellFeedMessage } from '../live/cellFeed.js';
 import type { EventFeedMessage } from '../live/eventFeed.js';
 import { BatchCache, BatchFeed, type CellBatch, type CellBatchMessage } from '../live/batchFeed.js';
 import { shortTypeName } from '../events/types.js';
 import { isFeedError, type FeedError } from '../live/endReasons.js';
+import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
 import { CellRecordRef } from './cell.js';
-import { CellFilterInput, toCellFilter } from './cellFilter.js';
+import { CellFilterInput, toCellSelection } from './cellFilter.js';
 import type { AppContext } from './context.js';
 import { feedFailureError } from './endReasons.js';
 import { apiError, ErrorCode } from './errors.js';
@@ -82,18 +82,6 @@ const EventFeedMessageRef = builder.objectRef<EventMessage>('EventFeedMessage').
   }),
 });
 
-/** A resume point this replica has not reached: wait a bounded time for it, then CURSOR_AHEAD. */
-async function awaitAfter(ctx: AppContext, after: number | null | undefined): Promise<void> {
-  if (after == null || after <= ctx.projection.cursor) return;
-  if (!(await ctx.clock.waitFor(after, ctx.config.CELLGRAPH_MIN_SEQ_WAIT_MS))) {
-    throw apiError(
-      ErrorCode.CURSOR_AHEAD,
-      `after is ${after} but this replica has applied up to ${ctx.projection.cursor}. Retry later or on another replica.`,
-      { cursor: ctx.projection.cursor, after },
-    );
-  }
-}
-
 function ensureAccepting(ctx: AppContext): void {
   if (!ctx.hub.accepting) throw apiError(ErrorCode.SHUTTING_DOWN, 'The server is shutting down: subscribe on another replica.');
 }
@@ -121,8 +109,8 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: async (_root, { filter, include, after }, ctx) => {
       ensureAccepting(ctx);
-      const matches = compileCellFilter(toCellFilter(filter));
-      await awaitAfter(ctx, after);
+      const { matches } = toCellSelection(filter);
+      await awaitSeq(ctx, 'after', after);
       return ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' });
     },
     resolve: (message: CellFeedMessage) => deliver(message),
@@ -140,8 +128,8 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, { filter, include, after, maxBatch }, ctx) => {
       ensureAccepting(ctx);
       if (maxBatch < 1 || maxBatch > MAX_BATCH) throw apiError(ErrorCode.BAD_ARGUMENT, `maxBatch must be between 1 and ${MAX_BATCH}.`);
-      const matches = compileCellFilter(toCellFilter(filter));
-      await awaitAfter(ctx, after);
+      const { matches } = toCellSelection(filter);
+      await awaitSeq(ctx, 'after', after);
       return new BatchFeed(ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' }), maxBatch, batchCache, ctx.hub);
     },
     resolve: (message: CellBatchMessage) => deliver(message),
@@ -156,7 +144,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, { id, after }, ctx) => {
       ensureAccepting(ctx);
       if (id.length === 0 || id.length > 512) throw apiError(ErrorCode.BAD_ARGUMENT, 'id must be a non-empty string of at most 512 characters.');
-      await awaitAfter(ctx, after);
+      await awaitSeq(ctx, 'after', after);
       const current = ctx.projection.cells.get(id);
       return ctx.hub.subscribeCells((cell) => cell.id === id, {
         after,
@@ -175,7 +163,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: async (_root, { after, types }, ctx) => {
       ensureAccepting(ctx);
-      await awaitAfter(ctx, after);
+      await awaitSeq(ctx, 'after', after);
       const start = after ?? ctx.projection.cursor;
       const typeSet = types ? new Set(types.map(shortTypeName)) : null;
       return ctx.hub.subscribeEvents(start, typeSet, (from, first) => ctx.events.read(from, first));

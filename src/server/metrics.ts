@@ -139,7 +139,7 @@ export class Metrics {
       labelNames: ['state'],
       registers,
       collect() {
-        for (const [state, count] of Object.entries(projection.stateCounts)) this.set({ state }, count);
+        for (const [state, count] of Object.entries(projection.cellCountsByState())) this.set({ state }, count);
       },
     });
     new Gauge({

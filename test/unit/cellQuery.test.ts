@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CELL_ORDER_FIELDS,
-  compileCellFilter,
-  countCells,
-  countCellsBy,
-  orderKeyOf,
-  readCellPage,
-  type CellFilter,
-  type CellOrder,
-  type CellOrderField,
-} from '../../src/projection/cellQuery.js';
+import { countCells, countCellsBy } from '../../src/projection/cellCount.js';
+import { compileCellFilter, type CellFilter } from '../../src/projection/cellFilter.js';
+import { CELL_ORDER_FIELDS, orderKeyOf, type CellOrder, type CellOrderField } from '../../src/projection/cellOrder.js';
+import { readCellPage } from '../../src/projection/cellPage.js';
+import { asSelection, CellSelection } from '../../src/projection/cellSelection.js';
 import type { CellRecord } from '../../src/projection/records.js';
 import { completed, destroyed, Driver, failed, other, started, uuidOf } from './fixtures.js';
 
@@ -57,7 +51,7 @@ const d = buildProjection();
 const projection = d.projection;
 const allCells = [...projection.cells.values()];
 
-/** Reference semantics written from the API description, independent of cellQuery's implementation. */
+/** Reference semantics written from the API description, independent of the projection's query modules. */
 function referenceFilter(filter: CellFilter): (c: CellRecord) => boolean {
   const within = (v: string | null, r: CellFilter['startedAt']) =>
     !r || ((r.from == null || (v !== null && Date.parse(v) >= Date.parse(r.from))) && (r.to == null || (v !== null && Date.parse(v) <= Date.parse(r.to))));
@@ -130,9 +124,10 @@ const FILTERS: [string, CellFilter][] = [
 
 describe('the test projection', () => {
   it('has every state, both outcomes, ties and null keys (so the cases below mean something)', () => {
-    expect(projection.stateCounts.pending).toBeGreaterThan(0);
-    expect(projection.stateCounts.running).toBeGreaterThan(0);
-    expect(projection.stateCounts.destroyed).toBeGreaterThan(0);
+    const byState = projection.cellCountsByState();
+    expect(byState.pending).toBeGreaterThan(0);
+    expect(byState.running).toBeGreaterThan(0);
+    expect(byState.destroyed).toBeGreaterThan(0);
     expect(allCells.some((c) => c.outcome === 'succeeded') && allCells.some((c) => c.outcome === 'failed')).toBe(true);
     const starts = allCells.map((c) => c.startedAt).filter((s) => s !== null);
     expect(new Set(starts).size).toBeLessThan(starts.length);
@@ -158,6 +153,34 @@ describe('cell filters', () => {
 
   it('a bad time bound is a RangeError', () => {
     expect(() => compileCellFilter({ startedAt: { from: 'yesterday' } })).toThrow(RangeError);
+    expect(() => new CellSelection({ destroyedAt: { to: 'tomorrow' } })).toThrow(RangeError);
+  });
+
+  it.each(FILTERS)('filter %s compiled once reads and counts like the raw filter', (_name, filter) => {
+    const selection = new CellSelection(filter);
+    expect(asSelection(selection)).toBe(selection);
+    for (const order of [{ field: 'FIRST_SEEN', direction: 'DESC' }, { field: 'ID', direction: 'ASC' }] as const) {
+      expect(readCellPage(projection, { filter: selection, order, first: 5 })).toEqual(readCellPage(projection, { filter, order, first: 5 }));
+    }
+    expect(countCells(projection, selection)).toBe(countCells(projection, filter));
+    expect(countCellsBy(projection, selection)).toEqual(countCellsBy(projection, filter));
+  });
+});
+
+describe('the first-seen index', () => {
+  it('ranks a seq like counting the cells first seen before it (or at it)', () => {
+    const seqs = allCells.map((c) => c.firstSeq);
+    const last = Math.max(...seqs);
+    for (let seq = 0; seq <= last + 1; seq += 0.5) {
+      expect(projection.firstSeenRank(seq, false)).toBe(seqs.filter((s) => s < seq).length);
+      expect(projection.firstSeenRank(seq, true)).toBe(seqs.filter((s) => s <= seq).length);
+    }
+  });
+
+  it('lists cells by position in first-seen order', () => {
+    const expected = [...allCells].sort((a, b) => a.firstSeq - b.firstSeq);
+    expect(expected.map((_, i) => projection.cellInFirstSeenOrder(i))).toEqual(expected);
+    expect(projection.cellIdsInFirstSeenOrder()).toEqual(ids(expected));
   });
 });
 

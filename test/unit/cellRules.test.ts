@@ -30,7 +30,7 @@ describe('cell reducer', () => {
     d.apply(ev);
     const cell = d.cell('c1');
     expect(cell).toMatchObject({ state: 'pending', exitCode: 3, specId: null, startedAt: null, firstSeq: 1, lastSeq: 1, eventCount: 1 });
-    expect(d.projection.stateCounts).toEqual({ pending: 1, running: 0, destroyed: 0 });
+    expect(d.projection.cellCountsByState()).toEqual({ pending: 1, running: 0, destroyed: 0 });
   });
 
   it('started sets state running, startedAt = event time, specId and runId; a later started moves a pending cell to running', () => {
@@ -49,7 +49,7 @@ describe('cell reducer', () => {
       eventCount: 2,
       updatedAt: ev.time,
     });
-    expect(d.projection.stateCounts).toEqual({ pending: 0, running: 1, destroyed: 0 });
+    expect(d.projection.cellCountsByState()).toEqual({ pending: 0, running: 1, destroyed: 0 });
   });
 
   it('started without runId leaves runId null', () => {
@@ -92,7 +92,7 @@ describe('cell reducer', () => {
       reason: 'some_new_reason',
       exitCode: 0,
     });
-    expect(d.projection.stateCounts).toEqual({ pending: 0, running: 0, destroyed: 1 });
+    expect(d.projection.cellCountsByState()).toEqual({ pending: 0, running: 0, destroyed: 1 });
   });
 
   it('destroyed without terminalState/reason leaves them null', () => {
@@ -119,7 +119,7 @@ describe('cell reducer', () => {
     const { outcome } = d.apply(late);
     expect(outcome).toBe('applied');
     expect(d.cell('c1')).toMatchObject({ state: 'destroyed', startedAt: first.time, destroyedAt: end.time, outcome: 'succeeded', lastSeq: 3 });
-    expect(d.projection.stateCounts).toEqual({ pending: 0, running: 0, destroyed: 1 });
+    expect(d.projection.cellCountsByState()).toEqual({ pending: 0, running: 0, destroyed: 1 });
   });
 
   it('destroyed is terminal: a later destroyed or failed does not rewrite how the cell ended', () => {
@@ -349,7 +349,7 @@ describe('unknown types, stale seqs, cursor and counts', () => {
     expect(d.projection.cursor).toBe(20);
     expect(d.cell('a')).toMatchObject({ firstSeq: 10, lastSeq: 20, eventCount: 2 });
     expect(d.cell('b')).toMatchObject({ firstSeq: 11, lastSeq: 11, eventCount: 1 });
-    expect(d.projection.cellOrder).toEqual(['a', 'b']);
+    expect(d.projection.cellIdsInFirstSeenOrder()).toEqual(['a', 'b']);
   });
 
   it('applied + duplicates + skipped + rejected equals the number of seqs seen', () => {

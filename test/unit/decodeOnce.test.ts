@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as decode from '../../src/events/decode.js';
 import type { RawMessage } from '../../src/events/streamEvent.js';
-import { compileCellFilter } from '../../src/projection/cellQuery.js';
+import { compileCellFilter } from '../../src/projection/cellFilter.js';
 import { Projection } from '../../src/projection/projection.js';
 import { LiveHub } from '../../src/live/hub.js';
 import { Ingestor } from '../../src/source/ingest.js';

@@ -115,6 +115,6 @@ describe('formation reducer', () => {
     const ids = [uuidOf(3), uuidOf(1), uuidOf(2)];
     for (const id of ids) d.apply(formation('created', { formationId: id }));
     d.apply(formation('running', { formationId: ids[0]! }));
-    expect(d.projection.formationOrder).toEqual(ids);
+    expect(d.projection.formationIdsInFirstSeenOrder()).toEqual(ids);
   });
 });

@@ -40,7 +40,7 @@ describe('graphql-jit', () => {
   it('answers queries exactly as graphql-js does, errors included', async () => {
     const projection = new Projection();
     takeEvents(3000, { seed: 9 }).forEach(({ event }, i) => projection.apply(i + 1, decodeEvent(JSON.stringify(event))));
-    const ids = projection.cellOrder.slice(0, 20);
+    const ids = projection.cellIdsInFirstSeenOrder().slice(0, 20);
     const queries = [...QUERIES, ...ids.map((id) => `{ cell(id: ${JSON.stringify(id)}) { ${CELL} formation { id } } }`)];
     const plain = yogaWith(false, projection);
     const jit = yogaWith(true, projection);

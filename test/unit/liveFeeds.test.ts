@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileCellFilter } from '../../src/projection/cellQuery.js';
+import { compileCellFilter } from '../../src/projection/cellFilter.js';
 import { CoalescingQueue, changeKind } from '../../src/live/changes.js';
 import { LiveHub } from '../../src/live/hub.js';
 import { cellDeltas, completed, destroyed, drain, Driver, other, started } from './fixtures.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { parse, type ExecutionResult } from 'graphql';
-import { compileCellFilter } from '../../src/projection/cellQuery.js';
+import { compileCellFilter } from '../../src/projection/cellFilter.js';
 import type { CellDelta } from '../../src/projection/records.js';
 import { LiveHub } from '../../src/live/hub.js';
 import { useSharedSubscriptions } from '../../src/server/plugins/sharedSubscriptions.js';
