@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { freePort, isListening } from '../../src/source/natsServerProcess.js';
 import { waitUntil } from '../support/cellgraph.js';
 import { httpStatus } from '../support/http.js';
-import { isAlive as alive, takePort } from '../support/portLock.js';
+import { isAlive, takePort } from '../support/portLock.js';
 
 /**
  * `cellgraph serve` with no CELLGRAPH_NATS_URL: uses 127.0.0.1:4222, or
@@ -73,7 +73,7 @@ describe('embedded default', () => {
     let embeddedPid: number | undefined;
     cleanups.push(async () => {
       // last resort if the CLI died without stopping its nats-server: that one process, by its pid
-      if (embeddedPid !== undefined && alive(embeddedPid)) process.kill(embeddedPid, 'SIGKILL');
+      if (embeddedPid !== undefined && isAlive(embeddedPid)) process.kill(embeddedPid, 'SIGKILL');
     });
 
     await waitUntil(async () => (await httpStatus(`http://127.0.0.1:${port}/readyz`)) === 200 || child.process.exitCode !== null, 'ready', 45_000);
@@ -84,7 +84,7 @@ describe('embedded default', () => {
       .find((line) => line.includes('embedded nats-server'));
     expect(started, child.output()).toBeDefined();
     embeddedPid = (JSON.parse(started!) as { pid: number }).pid;
-    expect(alive(embeddedPid)).toBe(true);
+    expect(isAlive(embeddedPid)).toBe(true);
     expect(await isListening(4222)).toBe(true);
     expect(existsSync(path.join(dataDir, 'nats'))).toBe(true);
 
@@ -97,7 +97,7 @@ describe('embedded default', () => {
 
     child.process.kill('SIGTERM');
     expect(await child.exited).toBe(0);
-    await waitUntil(() => !alive(embeddedPid!), 'the embedded nats-server to exit', 10_000);
+    await waitUntil(() => !isAlive(embeddedPid!), 'the embedded nats-server to exit', 10_000);
     expect(await isListening(4222)).toBe(false);
   }, TIMEOUT_MS);
 
