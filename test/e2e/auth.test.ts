@@ -1,25 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
+import { useNats } from '../support/nats.js';
 import { connectWs, runWs } from '../support/ws.js';
 
 const TOKEN_A = 'token-a-0123456789abcdef';
 const TOKEN_B = 'token-b-fedcba9876543210';
 const WRONG = 'token-x-not-a-real-token!';
 
-let nats: TestNats;
+const nats = useNats({ stream: false });
 let app: TestCellgraph;
 
 beforeAll(async () => {
-  nats = await startTestNats();
   app = await startTestCellgraph(nats.url, { CELLGRAPH_TOKEN: `${TOKEN_A}, ${TOKEN_B}` });
   await app.source.whenReady();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await nats?.remove();
+  return () => app.stop();
 });
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

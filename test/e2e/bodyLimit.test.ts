@@ -1,24 +1,19 @@
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
+import { useNats } from '../support/nats.js';
 
 /**
  * The request body limit skips its counting stream when Content-Length
  * settles it: bodies without one (chunked) must still be counted.
  */
-let nats: TestNats;
+const nats = useNats({ stream: false });
 let app: TestCellgraph;
 
 beforeAll(async () => {
-  nats = await startTestNats();
   app = await startTestCellgraph(nats.url, { CELLGRAPH_MAX_BODY_BYTES: '2048' });
   await app.source.whenReady();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await nats?.remove();
+  return () => app.stop();
 });
 
 function post(body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {

@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
+import { useNats } from '../support/nats.js';
 import { connectWs, rawWs, runWs } from '../support/ws.js';
 import { prng } from '../../src/simulator/generator.js';
 
-let nats: TestNats;
+const nats = useNats({ stream: false });
 let app: TestCellgraph;
 
 beforeAll(async () => {
-  nats = await startTestNats();
   app = await startTestCellgraph(nats.url);
   await app.source.whenReady();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await nats?.remove();
+  return () => app.stop();
 });
 
 const random = prng(4242);

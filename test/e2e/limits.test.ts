@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
+import { useNats } from '../support/nats.js';
 import { connectWs, rawWs, runWs, type TestWsClient } from '../support/ws.js';
 
 /** Small limits, so "just under" and "just over" documents stay readable. */
@@ -21,18 +21,13 @@ const LIMITS = {
   CELLGRAPH_INTROSPECTION: 'false',
 };
 
-let nats: TestNats;
+const nats = useNats({ stream: false });
 let app: TestCellgraph;
 
 beforeAll(async () => {
-  nats = await startTestNats();
   app = await startTestCellgraph(nats.url, LIMITS);
   await app.source.whenReady();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await nats?.remove();
+  return () => app.stop();
 });
 
 interface Answer {

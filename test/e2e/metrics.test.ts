@@ -1,27 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
 import { ProjectionStatusDocument } from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
+import { useNats } from '../support/nats.js';
 import { parsePrometheus, type Exposition } from '../support/prometheus.js';
-import { createStream, publishAll } from '../support/publish.js';
+import { publishAll } from '../support/publish.js';
 import { connectWs, runWs } from '../support/ws.js';
 
 const TOKEN = 'metrics-test-token-0123456789';
 
-let nats: TestNats;
+const nats = useNats();
 let app: TestCellgraph;
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
   app = await startTestCellgraph(nats.url, { CELLGRAPH_TOKEN: TOKEN });
   await app.source.whenReady();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await nats?.remove();
+  return () => app.stop();
 });
 
 async function scrape(): Promise<Exposition> {

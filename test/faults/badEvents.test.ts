@@ -1,24 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
-import { EventPublisher } from '../../src/simulator/publisher.js';
-import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { cloudEvent, createStream, publishAll } from '../support/publish.js';
-import { DigestDocument, expectEqualsFreshReplay, expectViewEqualsQuery, ResumingWatcher } from './support.js';
+import { DigestDocument, expectEqualsFreshReplay, expectViewEqualsQuery } from '../support/convergence.js';
+import { publishInBackground, syncWatcher, withFaultRig } from '../support/faultScenarios.js';
+import { useNats } from '../support/nats.js';
+import { cloudEvent, publishAll } from '../support/publish.js';
 
 const MAX_PAYLOAD = 4096;
-const natsArgs: string[] = [];
-let nats: TestNats;
-beforeAll(async () => {
-  nats = await startTestNats(natsArgs);
-  await createStream(nats.url);
-});
-afterAll(async () => {
-  await nats.remove();
-});
+const nats = useNats();
 
 const big = (n: number) => 'x'.repeat(n);
 
@@ -44,23 +35,16 @@ it('events beyond max_payload and bodies that cannot be decoded are counted and 
   // Restart NATS with max_payload 4096: the stored messages are now beyond what it accepts.
   const configFile = path.join(os.tmpdir(), `cellgraph-nats-${process.pid}-${Date.now()}.conf`);
   writeFileSync(configFile, `max_payload: ${MAX_PAYLOAD}\n`);
-  natsArgs.push('-c', configFile);
-  await nats.stop();
-  await nats.start();
+  await nats.restart(['-c', configFile]);
 
-  const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
-  const publisher = await EventPublisher.connect(nats.url);
-  const watcher = new ResumingWatcher(app.url);
-  try {
-    await app.source.whenReady();
-    watcher.start();
-    await waitUntil(() => watcher.view.synced, 'subscriber synced');
+  await withFaultRig(nats.url, {}, async (rig) => {
+    const { app, publisher, watcher } = rig;
+    await syncWatcher(rig);
     // A live publisher mixes more garbage into the tail.
     const live = [...events.slice(1500, 2500), ...undecodable, ...events.slice(2500)].map((item) =>
       'raw' in item ? { subject: 'cellos.events.test.raw', body: item.raw as string | Uint8Array } : { subject: 'cellos.events.test', event: item },
     );
-    const publishing = publisher.publish(live, { rate: 2000, window: 32, retry: true });
-    publishing.catch(() => undefined);
+    const publishing = publishInBackground(publisher, live, { rate: 2000, window: 32, retry: true });
     // The publisher's client knows the new limit: an oversized event is refused before it is sent.
     await expect(publisher.js.publish('cellos.events.test', JSON.stringify(oversized[0]))).rejects.toThrow(/payload/i);
     await publishing;
@@ -73,9 +57,5 @@ it('events beyond max_payload and bodies that cannot be decoded are counted and 
     // The oversized but valid events were applied like any other.
     expect(app.projection.cells.get('huge-1')).toMatchObject({ specId: 'big-spec', eventCount: 2 });
     await expectViewEqualsQuery(watcher, app, last);
-  } finally {
-    await watcher.stop();
-    await publisher.close();
-    await app.stop();
-  }
+  });
 });

@@ -1,23 +1,16 @@
 import { print } from 'graphql';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
 import { CellChangesDocument, CellsPageDocument, OneCellDocument } from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { cloudEvent, createStream, publishAll } from '../support/publish.js';
+import { useNats } from '../support/nats.js';
+import { cloudEvent, publishAll } from '../support/publish.js';
 import { wsUrl } from '../support/subscriber.js';
 
 const CONNECTIONS = 1000;
 
-let nats: TestNats;
-beforeAll(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
-});
-afterAll(async () => {
-  await nats.remove();
-});
+const nats = useNats();
 
 interface Probe {
   socket: WebSocket;

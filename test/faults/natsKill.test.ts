@@ -1,17 +1,9 @@
-import { afterEach, beforeEach, it } from 'vitest';
-import { waitUntil } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { createStream } from '../support/publish.js';
-import { atSeq, liveTailThroughFault, replayThroughFault } from './support.js';
+import { it } from 'vitest';
+import { atSeq, waitUntil } from '../support/cellgraph.js';
+import { liveTailThroughFault, replayThroughFault } from '../support/faultScenarios.js';
+import { useNats } from '../support/nats.js';
 
-let nats: TestNats;
-beforeEach(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
-});
-afterEach(async () => {
-  await nats.remove();
-});
+const nats = useNats({ perTest: true });
 
 it('NATS SIGKILLed and restarted during the live tail: cellgraph reconnects and continues from its cursor, nothing lost or applied twice', async () => {
   await liveTailThroughFault(nats.url, {
@@ -32,7 +24,7 @@ it('NATS SIGKILLed and restarted during the boot replay: the replay resumes from
     seed: 22,
     interrupt: async (app) => {
       // Freeze NATS the moment the replay passes seq 3000, then kill it: the crash lands mid-replay for sure.
-      atSeq(app, 3000, () => nats.signal('SIGSTOP'));
+      atSeq(app, 3000, () => nats.pause());
       await waitUntil(() => app.projection.cursor >= 3000, 'replay under way');
       await nats.stop('SIGKILL');
     },

@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, it } from 'vitest';
+import { it } from 'vitest';
 import type { EventPublisher } from '../../src/simulator/publisher.js';
-import { waitUntil } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { createStream } from '../support/publish.js';
-import { atSeq, liveTailThroughFault, replayThroughFault } from './support.js';
+import { atSeq, waitUntil } from '../support/cellgraph.js';
+import { liveTailThroughFault, replayThroughFault } from '../support/faultScenarios.js';
+import { useNats } from '../support/nats.js';
 
 const HEARTBEAT_MS = 1_000;
 /** Short heartbeat and stall timeout, so a pause of a few seconds is "longer than the heartbeat". */
@@ -13,26 +12,19 @@ const env = {
   CELLGRAPH_STALL_TIMEOUT_MS: '2000',
 };
 
-let nats: TestNats;
-beforeEach(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
-});
-afterEach(async () => {
-  await nats.remove();
-});
+const nats = useNats({ perTest: true });
 
 /**
  * Stops NATS (SIGSTOP) now; the returned resume() keeps it stopped until more than
  * two heartbeats have gone by and the publisher has felt it, then continues it.
  */
 function pauseNats(publisher: EventPublisher): () => Promise<void> {
-  nats.signal('SIGSTOP');
+  nats.pause();
   const pausedAt = Date.now();
   const retriesBefore = publisher.stats.retries;
   return async () => {
     await waitUntil(() => Date.now() - pausedAt > 3 * HEARTBEAT_MS && publisher.stats.retries > retriesBefore, 'publisher timing out while NATS is paused');
-    nats.signal('SIGCONT');
+    nats.resume();
   };
 }
 

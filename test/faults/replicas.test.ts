@@ -1,22 +1,17 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { projectionDigest } from '../../src/projection/digest.js';
 import { takeEvents } from '../../src/simulator/generator.js';
 import { EventPublisher } from '../../src/simulator/publisher.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { cloudEvent, createStream, publishAll } from '../support/publish.js';
-import { allCells, atSeq, DigestDocument, expectEqualsFreshReplay, expectViewEqualsQuery, ResumingWatcher, streamState } from './support.js';
+import { atSeq, startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { allCells } from '../support/cells.js';
+import { DigestDocument, expectEqualsFreshReplay, expectViewEqualsQuery } from '../support/convergence.js';
+import { publishInBackground, toPublish } from '../support/faultScenarios.js';
+import { streamState } from '../support/jetstream.js';
+import { useNats } from '../support/nats.js';
+import { cloudEvent, publishAll } from '../support/publish.js';
+import { ResumingWatcher } from '../support/resumingWatcher.js';
 
-let nats: TestNats;
-beforeAll(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
-});
-afterAll(async () => {
-  await nats.remove();
-});
-
-const toPublish = (events: Record<string, unknown>[]) => events.map((event) => ({ subject: 'cellos.events.test', event }));
+const nats = useNats();
 
 /** Records the projection digest of `app` at the exact moment it applies each of `seqs`. */
 function digestsAt(app: TestCellgraph, seqs: number[]): Map<number, string> {
@@ -44,8 +39,7 @@ it('replicas converge (same digest at the same cursor), a client resumes across 
   try {
     await a.source.whenReady();
     movingAB.start();
-    const publishing = publisher.publish(toPublish(events.slice(2000)), { rate: 2000, window: 32 });
-    publishing.catch(() => undefined);
+    const publishing = publishInBackground(publisher, toPublish(events.slice(2000)), { rate: 2000, window: 32 });
     // The second replica starts mid-stream: it replays while the first tails.
     await waitUntil(() => a.projection.cursor > 2600, 'publisher under way');
     const replicaB = await startTestCellgraph(nats.url, env);

@@ -1,49 +1,25 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
-import { EventPublisher } from '../../src/simulator/publisher.js';
-import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
+import { waitUntil } from '../support/cellgraph.js';
+import { expectEqualsFreshReplay, expectViewEqualsQuery } from '../support/convergence.js';
+import { publishInBackground, syncWatcher, toPublish, withFaultRig } from '../support/faultScenarios.js';
+import { streamState, withJsm } from '../support/jetstream.js';
+import { useNats } from '../support/nats.js';
 import { createStream, publishAll, TEST_STREAM } from '../support/publish.js';
-import { expectEqualsFreshReplay, expectViewEqualsQuery, ResumingWatcher, streamState } from './support.js';
 
-const toPublish = (events: Record<string, unknown>[]) => events.map((event) => ({ subject: 'cellos.events.test', event }));
-
-let nats: TestNats;
-beforeEach(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
-});
-afterEach(async () => {
-  await nats.remove();
-});
-
-async function withManager<T>(fn: (jsm: Awaited<ReturnType<typeof jetstreamManager>>) => Promise<T>): Promise<T> {
-  const nc = await connect({ servers: nats.url });
-  try {
-    return await fn(await jetstreamManager(nc));
-  } finally {
-    await nc.close();
-  }
-}
+const nats = useNats({ perTest: true });
 
 it('stream deleted and recreated under a running cellgraph: detected, rebuilt from the new stream, subscribers told STREAM_RESET', async () => {
   const events = takeEvents(6000, { seed: 41, concurrentCells: 60 }).map((e) => e.event);
   await publishAll(nats.url, events.slice(0, 3000));
-  const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
-  const publisher = await EventPublisher.connect(nats.url);
-  const watcher = new ResumingWatcher(app.url);
-  try {
-    await app.source.whenReady();
-    watcher.start();
-    await waitUntil(() => watcher.view.synced, 'subscriber synced');
-    const publishing = publisher.publish(toPublish(events.slice(3000)), { rate: 1000, window: 16, retry: true });
-    publishing.catch(() => undefined); // awaited below; a failed test must not leave it unhandled
+  await withFaultRig(nats.url, {}, async (rig) => {
+    const { app, publisher, watcher } = rig;
+    await syncWatcher(rig);
+    const publishing = publishInBackground(publisher, toPublish(events.slice(3000)), { rate: 1000, window: 16, retry: true });
     await waitUntil(() => app.projection.cursor > 3300, 'live tail under way');
     const before = app.projection.cursor;
 
-    await withManager(async (jsm) => {
+    await withJsm(nats.url, async (jsm) => {
       await jsm.streams.delete(TEST_STREAM);
     });
     await createStream(nats.url);
@@ -56,30 +32,21 @@ it('stream deleted and recreated under a running cellgraph: detected, rebuilt fr
     // Rebuilt, not patched: the old stream's events are gone from the projection.
     expect(app.projection.counts.applied + app.projection.counts.duplicates).toBeLessThan(before);
     await expectViewEqualsQuery(watcher, app, last);
-  } finally {
-    await watcher.stop();
-    await publisher.close();
-    await app.stop();
-  }
+  });
 });
 
 it('stream purged under a running cellgraph (first seq jumps past the cursor): rebuilt from what is left, not ready meanwhile, STREAM_RESET', async () => {
   const events = takeEvents(26_000, { seed: 42, concurrentCells: 80 }).map((e) => e.event);
   await publishAll(nats.url, events.slice(0, 24_000), { window: 1024 });
   // Small batches make the rebuild long enough to watch /readyz during it.
-  const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200', CELLGRAPH_REPLAY_BATCH: '100' });
-  const publisher = await EventPublisher.connect(nats.url);
-  const watcher = new ResumingWatcher(app.url);
-  try {
-    await app.source.whenReady();
-    watcher.start();
-    await waitUntil(() => watcher.view.synced, 'subscriber synced');
-    const publishing = publisher.publish(toPublish(events.slice(24_000)), { rate: 1000, window: 16, retry: true });
-    publishing.catch(() => undefined); // awaited below; a failed test must not leave it unhandled
+  await withFaultRig(nats.url, { CELLGRAPH_REPLAY_BATCH: '100' }, async (rig) => {
+    const { app, publisher, watcher } = rig;
+    await syncWatcher(rig);
+    const publishing = publishInBackground(publisher, toPublish(events.slice(24_000)), { rate: 1000, window: 16, retry: true });
     await waitUntil(() => app.projection.cursor > 24_200, 'live tail under way');
 
     // Keep the newest 20,000: the events the projection was built from are partly gone.
-    await withManager(async (jsm) => {
+    await withJsm(nats.url, async (jsm) => {
       await jsm.streams.purge(TEST_STREAM, { keep: 20_000 });
     });
     await waitUntil(() => !app.source.status().ready, 'rebuild started');
@@ -92,9 +59,5 @@ it('stream purged under a running cellgraph (first seq jumps past the cursor): r
     const { last } = await expectEqualsFreshReplay(nats.url, app);
     expect((await streamState(nats.url)).first).toBeGreaterThan(1);
     await expectViewEqualsQuery(watcher, app, last);
-  } finally {
-    await watcher.stop();
-    await publisher.close();
-    await app.stop();
-  }
+  });
 });

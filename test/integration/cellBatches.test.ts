@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
-import { CellBatchesDocument, CellsPageDocument, LiveStatsDocument, type CellBatchesSubscription, type CellFieldsFragment, type CellFilter } from '../generated/graphql.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { createStream, publishAll } from '../support/publish.js';
+import { CellBatchesDocument, LiveStatsDocument, type CellBatchesSubscription, type CellFilter } from '../generated/graphql.js';
+import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
+import { cellsOnOnePage } from '../support/cells.js';
+import { useNats } from '../support/nats.js';
+import { publishAll } from '../support/publish.js';
 import { CellView, pausableWsClient, subscribe, wsClient } from '../support/subscriber.js';
-
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-async function allCells(app: TestCellgraph, filter: CellFilter | null): Promise<{ cursor: number; cells: CellFieldsFragment[] }> {
-  const page = await app.query(CellsPageDocument, { filter, first: 1000 });
-  expect(page.cells.totalCount).toBeLessThanOrEqual(1000);
-  return { cursor: page.cells.cursor, cells: page.cells.edges.map((e) => e.node).sort(byId) };
-}
 
 /** A CellView fed batch by batch, checking each batch's own guarantees. */
 class BatchView extends CellView {
@@ -29,16 +22,8 @@ class BatchView extends CellView {
   }
 }
 
-let nats: TestNats;
+const nats = useNats();
 const events = takeEvents(5000, { seed: 23, concurrentCells: 40 }).map((e) => e.event);
-
-beforeAll(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
-});
-afterAll(async () => {
-  await nats.remove();
-});
 
 describe('cellBatches subscription', () => {
   it('hands over gap-free from a query cursor for several filters, a fast and a paused subscriber of the same group each ending with the right view', async () => {
@@ -52,7 +37,7 @@ describe('cellBatches subscription', () => {
       for (const filter of [{ states: ['PENDING', 'RUNNING'] }, { state: 'RUNNING' }, null] as (CellFilter | null)[]) {
         const before = app.projection.cursor;
         await waitUntil(() => app.projection.cursor > before + 100, 'publisher progress');
-        const { cursor, cells } = await allCells(app, filter);
+        const { cursor, cells } = await cellsOnOnePage(app, filter);
         const view = new BatchView(7);
         for (const cell of cells) view.cells.set(cell.id, cell);
         view.lastSeq = cursor;
@@ -76,7 +61,7 @@ describe('cellBatches subscription', () => {
       pausedSocket().resume();
 
       for (const { filter, view } of [...watchers, { filter: null, view: fast }, { filter: null, view: slow }]) {
-        const fresh = await allCells(app, filter);
+        const fresh = await cellsOnOnePage(app, filter);
         await waitUntil(() => view.lastSeq >= fresh.cursor, `subscriber for ${JSON.stringify(filter)} reaching ${fresh.cursor}`);
         expect(view.sorted()).toEqual(fresh.cells);
         expect(view.errors).toEqual([]);
@@ -111,7 +96,7 @@ describe('cellBatches subscription', () => {
       const last = Math.max(...(await publishing));
       await waitUntil(() => b.projection.cursor >= last, 'replica caught up');
       await waitUntil(() => view.lastSeq >= last, 'resumed subscriber at the last seq');
-      expect(view.sorted()).toEqual((await allCells(b, filter)).cells);
+      expect(view.sorted()).toEqual((await cellsOnOnePage(b, filter)).cells);
       await second.dispose();
     } finally {
       await Promise.all([a.stop(), b.stop()]);

@@ -2,17 +2,30 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { freePort, isListening } from '../../src/source/natsServerProcess.js';
 import { waitUntil } from '../support/cellgraph.js';
-import { httpStatus } from './helpers.js';
+import { httpStatus } from '../support/http.js';
+import { isAlive, takePort } from '../support/portLock.js';
 
 /**
  * `cellgraph serve` with no CELLGRAPH_NATS_URL: uses 127.0.0.1:4222, or
  * starts an embedded nats-server there. Runs the real CLI as a child process.
  * Both tests need 4222 free (otherwise the CLI would use whatever listens
- * there), so they are skipped when it is busy.
+ * there), and 4222 is not configurable: each waits its turn for the port
+ * (other test runs on this machine take it the same way) and fails, saying
+ * so, when something else keeps it.
  */
+
+/** How long a test waits for 4222; its own timeout allows for that wait and its run. */
+const PORT_WAIT_MS = 90_000;
+const TIMEOUT_MS = PORT_WAIT_MS + 90_000;
+
+async function take4222(): Promise<void> {
+  const release = await takePort(4222, PORT_WAIT_MS);
+  // onTestFinished runs after afterEach: the port is given back once the CLI and its nats-server are gone.
+  onTestFinished(release);
+}
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tsxCli = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -27,15 +40,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function serve(env: Record<string, string>): Child {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CELLGRAPH_'))) as Record<string, string>;
@@ -60,8 +64,8 @@ function serve(env: Record<string, string>): Child {
 }
 
 describe('embedded default', () => {
-  it('with no CELLGRAPH_NATS_URL and nothing on 4222, starts a local nats-server, serves, and stops it on SIGTERM', async (ctx) => {
-    if (await isListening(4222)) return ctx.skip('port 4222 is in use');
+  it('with no CELLGRAPH_NATS_URL and nothing on 4222, starts a local nats-server, serves, and stops it on SIGTERM', async () => {
+    await take4222();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-embedded-'));
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const port = await freePort();
@@ -69,7 +73,7 @@ describe('embedded default', () => {
     let embeddedPid: number | undefined;
     cleanups.push(async () => {
       // last resort if the CLI died without stopping its nats-server: that one process, by its pid
-      if (embeddedPid !== undefined && alive(embeddedPid)) process.kill(embeddedPid, 'SIGKILL');
+      if (embeddedPid !== undefined && isAlive(embeddedPid)) process.kill(embeddedPid, 'SIGKILL');
     });
 
     await waitUntil(async () => (await httpStatus(`http://127.0.0.1:${port}/readyz`)) === 200 || child.process.exitCode !== null, 'ready', 45_000);
@@ -80,7 +84,7 @@ describe('embedded default', () => {
       .find((line) => line.includes('embedded nats-server'));
     expect(started, child.output()).toBeDefined();
     embeddedPid = (JSON.parse(started!) as { pid: number }).pid;
-    expect(alive(embeddedPid)).toBe(true);
+    expect(isAlive(embeddedPid)).toBe(true);
     expect(await isListening(4222)).toBe(true);
     expect(existsSync(path.join(dataDir, 'nats'))).toBe(true);
 
@@ -93,12 +97,12 @@ describe('embedded default', () => {
 
     child.process.kill('SIGTERM');
     expect(await child.exited).toBe(0);
-    await waitUntil(() => !alive(embeddedPid!), 'the embedded nats-server to exit', 10_000);
+    await waitUntil(() => !isAlive(embeddedPid!), 'the embedded nats-server to exit', 10_000);
     expect(await isListening(4222)).toBe(false);
-  });
+  }, TIMEOUT_MS);
 
-  it('with no nats-server on the PATH, exits non-zero and says how to get one', async (ctx) => {
-    if (await isListening(4222)) return ctx.skip('port 4222 is in use');
+  it('with no nats-server on the PATH, exits non-zero and says how to get one', async () => {
+    await take4222();
     // a PATH with node only
     const bin = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-path-'));
     cleanups.push(async () => rmSync(bin, { recursive: true, force: true }));
@@ -112,5 +116,5 @@ describe('embedded default', () => {
     expect(child.output()).toMatch(/nats-server.*not found on the PATH/);
     expect(child.output()).toMatch(/apt-get install -y nats-server|github\.com\/nats-io\/nats-server\/releases/);
     expect(child.output()).toMatch(/CELLGRAPH_NATS_URL/);
-  });
+  }, TIMEOUT_MS);
 });

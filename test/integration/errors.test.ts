@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { startTestCellgraph, type GraphQLResponse, type TestCellgraph } from '../support/cellgraph.js';
-import { cloudEvent, createStream, publishAll } from '../support/publish.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useNats } from '../support/nats.js';
+import { startTestCellgraph, waitReady, type GraphQLResponse, type TestCellgraph } from '../support/cellgraph.js';
+import { codesOf, rawRequest } from '../support/http.js';
+import { cloudEvent, publishAll } from '../support/publish.js';
 import {
   CellDocument,
   CellsPageDocument,
@@ -11,17 +12,14 @@ import {
   ProjectionCursorDocument,
   CellCountsAtDocument,
 } from '../generated/graphql.js';
-import { codesOf, rawRequest, waitReady } from './helpers.js';
 
 /** Bad arguments: a GraphQL error with a stable extensions.code, never an HTTP 500. */
 
-let nats: TestNats;
+const nats = useNats();
 let app: TestCellgraph;
 let lastSeq = 0;
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
   const seqs = await publishAll(nats.url, [
     cloudEvent('cell.lifecycle.v1.started', { cellId: 'c1', specId: 's' }),
     cloudEvent('cell.lifecycle.v1.started', { cellId: 'c2', specId: 's' }),
@@ -29,11 +27,7 @@ beforeAll(async () => {
   lastSeq = seqs.at(-1)!;
   app = await startTestCellgraph(nats.url, { CELLGRAPH_MIN_SEQ_WAIT_MS: '200' });
   await waitReady(app);
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await nats?.remove();
+  return () => app.stop();
 });
 
 function expectCode(result: { status: number; body: GraphQLResponse<unknown> }, code: string) {

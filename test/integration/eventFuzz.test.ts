@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/events/decode.js';
 import { Projection } from '../../src/projection/projection.js';
 import { takeEvents, prng } from '../../src/simulator/generator.js';
 import { ProjectionStatusDocument } from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { createStream, publishAll } from '../support/publish.js';
+import { useNats } from '../support/nats.js';
+import { publishAll } from '../support/publish.js';
 
 const HOSTILE = 10_000;
 const VALID = 2_000;
@@ -136,19 +136,13 @@ function withoutSeqs<T extends { firstSeq: number; lastSeq: number }>(record: T)
   return rest;
 }
 
-let nats: TestNats;
+const nats = useNats();
 let app: TestCellgraph;
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
   app = await startTestCellgraph(nats.url);
   await app.source.whenReady();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await nats?.remove();
+  return () => app.stop();
 });
 
 describe('hostile events in the stream', () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
-import { cloudEvent, createStream, publishAll } from '../support/publish.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useNats } from '../support/nats.js';
+import { startTestCellgraph, waitReady, type TestCellgraph } from '../support/cellgraph.js';
+import { cloudEvent, publishAll } from '../support/publish.js';
 import {
   CellCountsDocument,
   CellDocument,
@@ -13,14 +13,13 @@ import {
   StreamEventsDocument,
   type CellFieldsFragment,
 } from '../generated/graphql.js';
-import { waitReady } from './helpers.js';
 
 /** Publish a known log, start cellgraph, and read it back through every query. */
 
 const F = '0f0f0f0f-0000-4000-8000-00000000000f';
 const G = '0a0a0a0a-0000-4000-8000-00000000000a';
 
-let nats: TestNats;
+const nats = useNats();
 let app: TestCellgraph;
 const seq: Record<string, number> = {};
 const events: Record<string, Record<string, unknown>> = {};
@@ -49,8 +48,6 @@ const log: [name: string, body: Record<string, unknown> | { raw: string }][] = [
 ];
 
 beforeAll(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
   const bodies = log.map(([, body]) => body);
   // the producer retries: c1.started sits in the stream twice
   const c1Started = log.find(([n]) => n === 'c1.started')![1];
@@ -63,11 +60,7 @@ beforeAll(async () => {
   lastSeq = seqs.at(-1)!;
   app = await startTestCellgraph(nats.url);
   await waitReady(app);
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await nats?.remove();
+  return () => app.stop();
 });
 
 const timeOf = (name: string) => events[name]!['time'] as string;

@@ -1,44 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, NatsServerProcess } from '../../src/source/natsServerProcess.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { natsForTest } from '../support/nats.js';
+import { cellgraphForTest, waitCursor, waitReady, waitUntil } from '../support/cellgraph.js';
+import { httpStatus } from '../support/http.js';
 import { cloudEvent, createStream, publishAll } from '../support/publish.js';
 import { ProjectionCursorDocument } from '../generated/graphql.js';
-import { httpStatus, waitCursor, waitReady, stopOnce } from './helpers.js';
 
 /** /healthz from the first second, /readyz only once the replay has caught up; NATS may come later. */
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function cellgraph(url: string, env: Record<string, string> = {}): Promise<TestCellgraph> {
-  const app = stopOnce(await startTestCellgraph(url, env));
-  cleanups.push(() => app.stop());
-  return app;
-}
-
-async function nats(): Promise<TestNats> {
-  const server = await startTestNats();
-  cleanups.push(() => server.remove());
-  return server;
-}
-
 describe('readiness', () => {
   it('NATS unreachable at boot: /healthz 200, /readyz 503; NATS started later: cellgraph connects by itself and becomes ready', async () => {
-    const port = await freePort();
-    const storeDir = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-late-nats-'));
-    const late = new NatsServerProcess({ port, storeDir });
-    cleanups.push(async () => {
-      await late.stop('SIGKILL');
-      rmSync(storeDir, { recursive: true, force: true });
-    });
+    const late = await natsForTest({ start: false });
 
-    const app = await cellgraph(late.url);
+    const app = await cellgraphForTest(late.url);
     expect(await httpStatus(`${app.url}/healthz`)).toBe(200);
     // wait until a connection attempt has failed, so 503 is the answer of an app that knows NATS is down
     await waitUntil(() => app.source.status().lastError !== null, 'a failed connection attempt');
@@ -62,39 +35,37 @@ describe('readiness', () => {
   });
 
   it('a NATS that accepts TCP but does not answer (paused) keeps /readyz 503 until it resumes', async () => {
-    const server = await nats();
-    await createStream(server.url);
+    const server = await natsForTest();
     const seqs = await publishAll(server.url, [cloudEvent('cell.lifecycle.v1.started', { cellId: 'p1', specId: 's' })]);
-    server.signal('SIGSTOP');
-    const app = await cellgraph(server.url);
+    server.pause();
+    const app = await cellgraphForTest(server.url);
     // cleanups run in reverse: resume NATS before stopping cellgraph, even if an assertion fails
-    cleanups.push(async () => server.signal('SIGCONT'));
+    onTestFinished(() => server.resume());
     expect(await httpStatus(`${app.url}/healthz`)).toBe(200);
     expect(await httpStatus(`${app.url}/readyz`)).toBe(503);
     expect(app.projection.cursor).toBe(0);
-    server.signal('SIGCONT');
+    server.resume();
     await waitReady(app, 45_000);
     expect(app.projection.cursor).toBe(seqs[0]);
   });
 
   it('an empty stream is ready at once', async () => {
-    const server = await nats();
-    const app = await cellgraph(server.url);
+    const server = await natsForTest({ stream: false });
+    const app = await cellgraphForTest(server.url);
     await waitReady(app);
     const response = await fetch(`${app.url}/readyz`);
     expect(await response.json()).toMatchObject({ ready: true, cursor: 0, streamLastSeq: 0 });
   });
 
   it('/readyz is 503 while a large stream replays and 200 only once the cursor reached the boot target', async () => {
-    const server = await nats();
-    await createStream(server.url);
+    const server = await natsForTest();
     const count = 20_000;
     const bodies = Array.from({ length: count }, (_, i) =>
       cloudEvent(i % 3 === 0 ? 'cell.lifecycle.v1.started' : 'cell.observability.v1.metrics', { cellId: `big-${i % 500}`, specId: 's' }),
     );
     const seqs = await publishAll(server.url, bodies);
     const target = seqs.at(-1)!;
-    const app = await cellgraph(server.url, { CELLGRAPH_REPLAY_BATCH: '100' });
+    const app = await cellgraphForTest(server.url, { CELLGRAPH_REPLAY_BATCH: '100' });
 
     const statuses: number[] = [];
     for (;;) {

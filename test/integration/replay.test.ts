@@ -1,34 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/events/decode.js';
 import { countCellsBy } from '../../src/projection/cellCount.js';
 import { Projection } from '../../src/projection/projection.js';
 import { takeEvents, type SimulatedEvent } from '../../src/simulator/generator.js';
 import { EventPublisher } from '../../src/simulator/publisher.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
-import { createStream } from '../support/publish.js';
+import { natsForTest } from '../support/nats.js';
+import { cellgraphForTest, waitCursor, waitReady, type TestCellgraph } from '../support/cellgraph.js';
 import { CellCountsAtDocument, CellsPageDocument, FormationsDocument, ProjectionCursorDocument, type CellOrder } from '../generated/graphql.js';
-import { waitCursor, waitReady, stopOnce } from './helpers.js';
 
 /** Replay and tail are one consumer: nothing published during replay is lost or applied twice; restarts converge. */
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function nats(): Promise<TestNats> {
-  const server = await startTestNats();
-  cleanups.push(() => server.remove());
-  await createStream(server.url);
-  return server;
-}
-
-async function cellgraph(url: string, env: Record<string, string> = {}): Promise<TestCellgraph> {
-  const app = stopOnce(await startTestCellgraph(url, env));
-  cleanups.push(() => app.stop());
-  return app;
-}
 
 /** Publishes with the subjects a producer would use; returns (seq, body) pairs. */
 async function publish(url: string, events: SimulatedEvent[]): Promise<{ seq: number; body: string }[]> {
@@ -76,11 +56,11 @@ async function allCells(app: TestCellgraph, orderBy: CellOrder, minSeq: number, 
 
 describe('replay while publishing', () => {
   it('applies every event published before and during replay exactly once, as a reference projection would', async () => {
-    const server = await nats();
+    const server = await natsForTest();
     const events = takeEvents(20_000, { seed: 20_241_128, concurrentCells: 200 });
     const before = await publish(server.url, events.slice(0, 14_000));
 
-    const app = await cellgraph(server.url, { CELLGRAPH_REPLAY_BATCH: '200' });
+    const app = await cellgraphForTest(server.url, { CELLGRAPH_REPLAY_BATCH: '200' });
     // Keep publishing while the replay runs: these land behind the boot target and during the tail.
     const during = publish(server.url, events.slice(14_000));
     const readyAt = (async () => {
@@ -125,11 +105,11 @@ describe('replay while publishing', () => {
 
 describe('restart equivalence', () => {
   it('a fresh replica answers `cells` exactly as the running one did at the same cursor', async () => {
-    const server = await nats();
+    const server = await natsForTest();
     const events = takeEvents(5_000, { seed: 77, concurrentCells: 80 });
     await publish(server.url, events.slice(0, 3_000));
 
-    const a = await cellgraph(server.url);
+    const a = await cellgraphForTest(server.url);
     await waitReady(a);
     const more = await publish(server.url, events.slice(3_000));
     const x = more.at(-1)!.seq;
@@ -142,7 +122,7 @@ describe('restart equivalence', () => {
     const formationsA = await a.query(FormationsDocument, { first: 1000 });
     await a.stop();
 
-    const b = await cellgraph(server.url, { CELLGRAPH_MIN_SEQ_WAIT_MS: '30000' });
+    const b = await cellgraphForTest(server.url, { CELLGRAPH_MIN_SEQ_WAIT_MS: '30000' });
     // minSeq makes B wait until it has reached X instead of answering from a partial replay
     const countsB = await b.query(CellCountsAtDocument, { minSeq: x });
     const answersB = [];

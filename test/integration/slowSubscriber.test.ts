@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { CellsPageDocument, LiveStatsDocument } from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { cloudEvent, createStream } from '../support/publish.js';
+import { useNats } from '../support/nats.js';
+import { cloudEvent } from '../support/publish.js';
 import { EventPublisher } from '../../src/simulator/publisher.js';
 import { CellView, pausableWsClient, subscribe } from '../support/subscriber.js';
 import { CellChangesDocument } from '../generated/graphql.js';
@@ -10,14 +10,7 @@ import { CellChangesDocument } from '../generated/graphql.js';
 const CELLS = 200;
 const EVENTS = 100_000;
 
-let nats: TestNats;
-beforeAll(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
-});
-afterAll(async () => {
-  await nats.remove();
-});
+const nats = useNats();
 
 it(`keeps a non-reading subscriber's queue bounded by its cells through ${EVENTS} events, then delivers each cell's latest state`, async () => {
   const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });

@@ -1,30 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nanos } from '@nats-io/nats-core';
 import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { STREAM_MAX_AGE_MS } from '../../src/source/stream.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { natsForTest } from '../support/nats.js';
+import { cellgraphForTest, waitReady, waitUntil } from '../support/cellgraph.js';
+import { httpStatus } from '../support/http.js';
+import { withJsm } from '../support/jetstream.js';
 import { cloudEvent, publishAll, TEST_STREAM } from '../support/publish.js';
-import { httpStatus, waitReady, withJsm, stopOnce } from './helpers.js';
 
 /** The stream is created only when missing, never when told not to, and an existing one is never changed. */
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function nats(): Promise<TestNats> {
-  const server = await startTestNats();
-  cleanups.push(() => server.remove());
-  return server;
-}
-
-async function cellgraph(url: string, env: Record<string, string> = {}): Promise<TestCellgraph> {
-  const app = stopOnce(await startTestCellgraph(url, env));
-  cleanups.push(() => app.stop());
-  return app;
-}
 
 const streamNames = (url: string) =>
   withJsm(url, async (jsm) => {
@@ -35,8 +19,8 @@ const streamNames = (url: string) =>
 
 describe('stream creation', () => {
   it('CELLGRAPH_CREATE_STREAM=false with no stream: nothing is created, not ready, and it says why', async () => {
-    const server = await nats();
-    const app = await cellgraph(server.url, { CELLGRAPH_CREATE_STREAM: 'false' });
+    const server = await natsForTest({ stream: false });
+    const app = await cellgraphForTest(server.url, { CELLGRAPH_CREATE_STREAM: 'false' });
     await waitUntil(() => /does not exist/.test(app.source.status().lastError ?? ''), 'the missing-stream error');
     expect(await streamNames(server.url)).toEqual([]);
     expect(await httpStatus(`${app.url}/readyz`)).toBe(503);
@@ -46,8 +30,8 @@ describe('stream creation', () => {
   });
 
   it('CELLGRAPH_CREATE_STREAM=false picks the stream up once its owner creates it', async () => {
-    const server = await nats();
-    const app = await cellgraph(server.url, { CELLGRAPH_CREATE_STREAM: 'false' });
+    const server = await natsForTest({ stream: false });
+    const app = await cellgraphForTest(server.url, { CELLGRAPH_CREATE_STREAM: 'false' });
     await waitUntil(() => app.source.status().lastError !== null, 'the missing-stream error');
     await withJsm(server.url, (jsm) => jsm.streams.add({ name: TEST_STREAM, subjects: ['cellos.events.>'] }));
     const [seq] = await publishAll(server.url, [cloudEvent('cell.lifecycle.v1.started', { cellId: 'x', specId: 's' })]);
@@ -56,15 +40,15 @@ describe('stream creation', () => {
   });
 
   it('creates a missing stream as cellos-server does: file storage, 90 days', async () => {
-    const server = await nats();
-    const app = await cellgraph(server.url);
+    const server = await natsForTest({ stream: false });
+    const app = await cellgraphForTest(server.url);
     await waitReady(app);
     const info = await withJsm(server.url, (jsm) => jsm.streams.info(TEST_STREAM));
     expect(info.config).toMatchObject({ subjects: ['cellos.events.>'], storage: StorageType.File, max_age: nanos(STREAM_MAX_AGE_MS) });
   });
 
   it.each(['true', 'false'])('never changes an existing stream (CELLGRAPH_CREATE_STREAM=%s)', async (create) => {
-    const server = await nats();
+    const server = await natsForTest({ stream: false });
     const tuned = {
       name: TEST_STREAM,
       subjects: ['cellos.events.>', 'legacy.cellos.>'],
@@ -76,7 +60,7 @@ describe('stream creation', () => {
     };
     const before = await withJsm(server.url, async (jsm) => (await jsm.streams.add(tuned)).config);
     const [seq] = await publishAll(server.url, [cloudEvent('cell.lifecycle.v1.started', { cellId: 'y', specId: 's' })]);
-    const app = await cellgraph(server.url, { CELLGRAPH_CREATE_STREAM: create });
+    const app = await cellgraphForTest(server.url, { CELLGRAPH_CREATE_STREAM: create });
     await waitReady(app);
     expect(app.projection.cursor).toBe(seq);
     await app.stop();

@@ -1,49 +1,30 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
 import { freePort } from '../../src/source/natsServerProcess.js';
-import {
-  CellChangesDocument,
-  CellsPageDocument,
-  EventFeedDocument,
-  LiveStatsDocument,
-  type CellFieldsFragment,
-  type CellFilter,
-  type EventFeedSubscription,
-} from '../generated/graphql.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
-import { startTestNats, type TestNats } from '../support/nats.js';
-import { cloudEvent, createStream, publishAll } from '../support/publish.js';
+import { CellChangesDocument, EventFeedDocument, LiveStatsDocument, type CellFilter, type EventFeedSubscription } from '../generated/graphql.js';
+import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
+import { cellsOnOnePage } from '../support/cells.js';
+import { useNats } from '../support/nats.js';
+import { cloudEvent, publishAll } from '../support/publish.js';
 import { sseSubscribe } from '../support/sse.js';
 import { CellView, pausableWsClient, subscribe, watchCells, wsClient } from '../support/subscriber.js';
-
-const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-async function allCells(app: TestCellgraph, filter: CellFilter | null): Promise<{ cursor: number; cells: CellFieldsFragment[] }> {
-  const page = await app.query(CellsPageDocument, { filter, first: 1000 });
-  expect(page.cells.totalCount).toBeLessThanOrEqual(1000);
-  return { cursor: page.cells.cursor, cells: page.cells.edges.map((e) => e.node).sort(byId) };
-}
 
 /** Publishes the events in the background at `rate`/s; resolves with their seqs. */
 function publishInBackground(url: string, events: Record<string, unknown>[], rate: number) {
   return publishAll(url, events, { rate, window: 64 });
 }
 
-let nats: TestNats;
+// Each case has a stream of its own and publishes the history it needs, so any one of them can run alone.
+const nats = useNats({ perTest: true });
 const events = takeEvents(6000, { seed: 11, concurrentCells: 40 }).map((e) => e.event);
 
-beforeAll(async () => {
-  nats = await startTestNats();
-  await createStream(nats.url);
-});
-afterAll(async () => {
-  await nats.remove();
-});
+/** The first `count` generated events: the history a case expects before it starts. */
+const publishHistory = (count: number) => publishAll(nats.url, events.slice(0, count));
 
 describe('cells subscription', () => {
   it('hands over gap-free from a query cursor to a subscription, for several filters, while a publisher runs', async () => {
-    await publishAll(nats.url, events.slice(0, 1500));
+    await publishHistory(1500);
     const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
     try {
       await app.source.whenReady();
@@ -60,7 +41,7 @@ describe('cells subscription', () => {
         // Let the publisher move between handovers, so each happens mid-stream.
         const before = app.projection.cursor;
         await waitUntil(() => app.projection.cursor > before + 100, 'publisher progress');
-        const { cursor, cells } = await allCells(app, filter);
+        const { cursor, cells } = await cellsOnOnePage(app, filter);
         const view = new CellView();
         for (const cell of cells) view.cells.set(cell.id, cell);
         view.lastSeq = cursor;
@@ -71,7 +52,7 @@ describe('cells subscription', () => {
       const last = Math.max(...seqs);
       await waitUntil(() => app.projection.cursor >= last, 'projection caught up');
       for (const { filter, view } of watchers) {
-        const fresh = await allCells(app, filter);
+        const fresh = await cellsOnOnePage(app, filter);
         await waitUntil(() => view.lastSeq >= fresh.cursor, `subscriber for ${JSON.stringify(filter)} reaching ${fresh.cursor}`);
         expect(view.sorted()).toEqual(fresh.cells);
         expect(view.errors).toEqual([]);
@@ -83,6 +64,7 @@ describe('cells subscription', () => {
   });
 
   it('resumes after a disconnect, on a second replica, to the same view as an uninterrupted client', async () => {
+    await publishHistory(4500);
     const a = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
     const b = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
     try {
@@ -106,7 +88,7 @@ describe('cells subscription', () => {
       subscribe(second, CellChangesDocument, { filter, include: 'CHANGES', after: resumeFrom }, (data) => moving.apply(data.cells));
       const last = Math.max(...(await publishing));
       await waitUntil(() => a.projection.cursor >= last && b.projection.cursor >= last, 'both replicas caught up');
-      const fresh = await allCells(b, filter);
+      const fresh = await cellsOnOnePage(b, filter);
       await waitUntil(() => moving.lastSeq >= last && steadyWatch.view.lastSeq >= last, 'both subscribers at the last seq');
       expect(moving.sorted()).toEqual(fresh.cells);
       expect(steadyWatch.view.sorted()).toEqual(fresh.cells);
@@ -148,6 +130,7 @@ describe('cells subscription', () => {
   });
 
   it('gives the same messages over SSE as over WebSocket', async () => {
+    await publishHistory(events.length);
     const app = await startTestCellgraph(nats.url);
     try {
       await app.source.whenReady();
@@ -193,6 +176,7 @@ describe('cells subscription', () => {
 
 describe('events subscription', () => {
   it('reads history from after + 1, then live, with every seq once and in order', async () => {
+    await publishHistory(events.length);
     const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
     try {
       await app.source.whenReady();
@@ -239,6 +223,7 @@ describe('events subscription', () => {
 
 describe('graceful shutdown', () => {
   it('on SIGTERM completes each subscription with SHUTDOWN and its last delivered seq, and exits 0', async () => {
+    await publishHistory(events.length);
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
       env: { ...process.env, CELLGRAPH_NATS_URL: nats.url, CELLGRAPH_PORT: String(port), CELLGRAPH_LOG_LEVEL: 'warn' },

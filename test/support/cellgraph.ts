@@ -1,8 +1,11 @@
+// The tests' cellgraph: in process on a free port against a given NATS, typed requests to it, and waiting on it.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { startCellgraph, type Cellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/util/logger.js';
+import { onTestFinished } from 'vitest';
+import { httpStatus } from './http.js';
 
 export interface GraphQLResponse<T> {
   data?: T;
@@ -53,4 +56,40 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Waits until /readyz answers 200. */
+export async function waitReady(app: { url: string }, timeoutMs = 30_000): Promise<void> {
+  await waitUntil(async () => (await httpStatus(`${app.url}/readyz`)) === 200, '/readyz 200', timeoutMs);
+}
+
+/** Waits until the projection cursor reaches `seq`. */
+export async function waitCursor(app: TestCellgraph, seq: number, timeoutMs = 30_000): Promise<void> {
+  await waitUntil(() => app.projection.cursor >= seq, `cursor ${seq} (at ${app.projection.cursor})`, timeoutMs);
+}
+
+/** Makes stop() safe to call twice (a test stops it, the cleanup stops it again). */
+function stopOnce<T extends { stop(): Promise<void> }>(app: T): T {
+  let stopping: Promise<void> | undefined;
+  const stop = app.stop.bind(app);
+  app.stop = () => (stopping ??= stop());
+  return app;
+}
+
+/** A cellgraph for the running test only: stopped when it finishes, before the NATS the test started earlier; the test may stop it first. */
+export async function cellgraphForTest(natsUrl: string, env: Record<string, string> = {}): Promise<TestCellgraph> {
+  const app = stopOnce(await startTestCellgraph(natsUrl, env));
+  onTestFinished(() => app.stop());
+  return app;
+}
+
+/** Calls `fn` once, synchronously, when the projection applies a seq >= `seq` (for faults at a precise point). */
+export function atSeq(app: TestCellgraph, seq: number, fn: () => void): void {
+  let fired = false;
+  const off = app.clock.onAdvance((current) => {
+    if (fired || current < seq) return;
+    fired = true;
+    off();
+    fn();
+  });
 }

@@ -1,20 +1,109 @@
+// The tests' one NATS fixture: a private nats-server per file, per test or for one test, that a test may stop, pause and restart.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { beforeAll, beforeEach, onTestFinished } from 'vitest';
 import { freePort, NatsServerProcess } from '../../src/source/natsServerProcess.js';
+import { createStream } from './publish.js';
 
-/** A private nats-server -js on a free port with a temporary store; remove() deletes the store. */
-export interface TestNats extends NatsServerProcess {
-  remove(): Promise<void>;
+export interface NatsOptions {
+  /** Extra nats-server arguments, e.g. `-c file.conf`. */
+  args?: string[];
+  /** Create CELLOS_EVENTS at start as cellgraph would, so a test can publish before cellgraph runs (default true). */
+  stream?: boolean;
 }
 
-export async function startTestNats(args: string[] = []): Promise<TestNats> {
-  const storeDir = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-nats-'));
-  const server = new NatsServerProcess({ port: await freePort(), storeDir, args }) as TestNats;
-  server.remove = async () => {
+/**
+ * A `nats-server -js` on a free port with a temporary store. The port and
+ * store are chosen once and kept across stop/start, so a restart is the same
+ * server with the same stream; remove() deletes the store.
+ */
+export class TestNats {
+  private server: NatsServerProcess | undefined;
+
+  constructor(private args: string[] = []) {}
+
+  /** Only known once the port is chosen (prepare() or start()): a test reading it earlier has a bug. */
+  get url(): string {
+    if (!this.server) throw new Error('TestNats: url read before prepare() or start()');
+    return this.server.url;
+  }
+
+  /** Chooses the port and store without starting, for a cellgraph that must meet a NATS that is not up yet. */
+  async prepare(): Promise<NatsServerProcess> {
+    this.server ??= new NatsServerProcess({ port: await freePort(), storeDir: mkdtempSync(path.join(os.tmpdir(), 'cellgraph-nats-')), args: this.args });
+    return this.server;
+  }
+
+  async start(): Promise<void> {
+    await (await this.prepare()).start();
+  }
+
+  /** SIGTERM shuts it down cleanly; SIGKILL is a crash. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.server?.stop(signal);
+  }
+
+  /** SIGSTOP: the socket stays open but nothing answers, as with a hung server. */
+  pause(): void {
+    this.server?.signal('SIGSTOP');
+  }
+
+  resume(): void {
+    this.server?.signal('SIGCONT');
+  }
+
+  /** Stops it and starts it again on the same port and store, with `args` replacing its extra arguments when given. */
+  async restart(args?: string[]): Promise<void> {
+    await this.stop();
+    if (args && this.server) {
+      this.args = args;
+      this.server = new NatsServerProcess({ ...this.server.options, args });
+    }
+    await this.start();
+  }
+
+  /** Kills it and deletes its store; a later start() takes a new port and store. */
+  async remove(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
     await server.stop('SIGKILL');
-    rmSync(storeDir, { recursive: true, force: true });
+    rmSync(server.options.storeDir, { recursive: true, force: true });
+  }
+}
+
+async function startWith(nats: TestNats, options: NatsOptions): Promise<void> {
+  await nats.start();
+  if (options.stream ?? true) await createStream(nats.url);
+}
+
+/**
+ * NATS for a whole file (or, with `perTest`, a fresh one for each test):
+ * started before, removed after. The removal is the hook's own teardown, so
+ * it runs after the teardowns of hooks declared later (a cellgraph on it
+ * stops before its NATS goes).
+ */
+export function useNats(options: NatsOptions & { perTest?: boolean } = {}): TestNats {
+  const nats = new TestNats(options.args);
+  const setup = async () => {
+    await startWith(nats, options);
+    return () => nats.remove();
   };
-  await server.start();
-  return server;
+  if (options.perTest) beforeEach(setup);
+  else beforeAll(setup);
+  return nats;
+}
+
+/**
+ * NATS for the running test only, removed when it finishes (after what the
+ * test registered later, such as its cellgraph). With `start: false` only its
+ * port and store are chosen: the test starts it when it wants NATS to appear.
+ */
+export async function natsForTest(options: NatsOptions & { start?: boolean } = {}): Promise<TestNats> {
+  const nats = new TestNats(options.args);
+  onTestFinished(() => nats.remove());
+  if (options.start ?? true) await startWith(nats, options);
+  else await nats.prepare();
+  return nats;
 }

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decodeObject, decodeObjectStrict } from '../../src/events/decode.js';
 import { takeEvents } from '../../src/simulator/generator.js';
+import { dataEdits } from './fixtures.js';
 
 /** Deterministic variations of an event that poke at every check of the fast path. */
 function* mutations(event: Record<string, unknown>): Generator<Record<string, unknown>> {
-  const data = event['data'] as Record<string, unknown>;
-  const withData = (patch: Record<string, unknown>) => ({ ...event, data: { ...data, ...patch } });
-  const without = (key: string) => {
-    const copy = { ...data };
-    delete copy[key];
-    return { ...event, data: copy };
-  };
+  const { withData, without } = dataEdits(event);
   yield event;
   yield { ...event, specversion: '0.3' };
   yield { ...event, id: '' };

@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { decodeObject, decodeObjectStrict } from '../../src/events/decode.js';
 import { takeEvents } from '../../src/simulator/generator.js';
+import { dataEdits } from './fixtures.js';
 
 const UUID = '0b8e4c2a-5a3f-4d7e-9c1b-2f6a8e9d0c3b';
 
 /** Variations of a formation event that poke at every check of the formation fast path. */
 function* mutations(event: Record<string, unknown>): Generator<Record<string, unknown>> {
-  const data = event['data'] as Record<string, unknown>;
-  const withData = (patch: Record<string, unknown>) => ({ ...event, data: { ...data, ...patch } });
-  const without = (key: string) => {
-    const copy = { ...data };
-    delete copy[key];
-    return { ...event, data: copy };
-  };
+  const { withData, without } = dataEdits(event);
   yield event;
   yield { ...event, time: undefined };
   yield { ...event, time: 'yesterday' };

@@ -57,6 +57,19 @@ export const formation = (phase: FormationPhase, data: Omit<FormationData, never
 /** Same event re-published by a retrying producer: same id, same body. */
 export const republish = (event: Envelope): Envelope => structuredClone(event);
 
+/** Copies of `event` with its data patched, or with one data key gone, for probing a decoder's checks. */
+export function dataEdits(event: Record<string, unknown>) {
+  const data = event['data'] as Record<string, unknown>;
+  return {
+    withData: (patch: Record<string, unknown>) => ({ ...event, data: { ...data, ...patch } }),
+    without: (key: string) => {
+      const copy = { ...data };
+      delete copy[key];
+      return { ...event, data: copy };
+    },
+  };
+}
+
 export interface Applied {
   seq: number;
   outcome: ApplyOutcome | 'stale';
