@@ -3,6 +3,7 @@ import { print } from 'graphql';
 import { startCellgraph, type Cellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/util/logger.js';
+import { throwHandlerFailure } from './failures.js';
 
 export interface GraphQLResponse<T> {
   data?: T;
@@ -45,11 +46,16 @@ export async function startTestCellgraph(natsUrl: string, env: Record<string, st
   });
 }
 
-/** Polls `check` until it returns true (no fixed sleeps): fails with `what` after `timeoutMs`. */
+/**
+ * Polls `check` until it returns true (no fixed sleeps): fails with `what` after `timeoutMs`,
+ * or at once with an assertion that failed inside a subscription handler meanwhile.
+ */
 export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await check()) return;
+    const done = await check();
+    throwHandlerFailure();
+    if (done) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
