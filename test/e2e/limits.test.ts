@@ -237,6 +237,19 @@ describe('what the API reveals', () => {
     expectOk(await gql('{ __typename }'));
   });
 
+  it('introspection is off over WebSocket too', async () => {
+    const ws = connectWs(app.url);
+    await ws.connected;
+    const refused = await runWs(ws.client, '{ __type(name: "Cell") { name } }');
+    expect(refused.results).toEqual([]);
+    const errors = refused.error as { message: string; extensions?: Record<string, unknown> }[];
+    expect(errors[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(errors[0]?.message).toMatch(/introspection/i);
+    const fine = await runWs<{ __typename: string }>(ws.client, '{ __typename }');
+    expect(fine.results[0]?.data?.__typename).toBe('Query');
+    await ws.dispose();
+  });
+
   it('CSRF: a simple GET without a preflight-forcing header is refused; JSON POST and yoga clients pass', async () => {
     const url = `${app.url}/graphql?query=${encodeURIComponent('{ projection { cursor } }')}`;
     const bare = await fetch(url);

@@ -84,6 +84,14 @@ export function connectWs(
 }
 
 /**
+ * The close code of a socket the server should refuse, or 'acknowledged' as soon as the server
+ * accepted it instead: a wrongly accepted connection fails the test at once, not on a timeout.
+ */
+export function refusal(ws: TestWsClient): Promise<number | 'acknowledged'> {
+  return Promise.race([ws.closed, ws.connected.then(() => 'acknowledged' as const, () => ws.closed)]);
+}
+
+/**
  * Runs one operation to completion and returns every result it produced (or the error it failed with).
  * `check` sees each result as it arrives; if it throws, the promise rejects with that at once and the
  * operation is stopped, instead of graphql-ws closing the socket and the test waiting for a timeout.
