@@ -143,7 +143,7 @@ export function subscribe<T, V>(
           const terminal: readonly unknown[] = Array.isArray(error) ? error : [error];
           errors.push(...terminal);
           guarded(() => onErrors(terminal));
-          reject(error instanceof Error ? error : new Error(JSON.stringify(error)));
+          reject(error instanceof Error ? error : new Error(describeTerminal(error)));
         },
         complete: () => resolve(),
       },
@@ -151,6 +151,15 @@ export function subscribe<T, V>(
   });
   done.catch(() => undefined);
   return { done, stop: () => unsubscribe(), results, errors };
+}
+
+/** A CloseEvent stringifies as {}: name its code and reason instead. */
+function describeTerminal(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'number') {
+    const reason = 'reason' in error && typeof error.reason === 'string' && error.reason ? ` (${error.reason})` : '';
+    return `the socket closed with ${error.code}${reason}`;
+  }
+  return JSON.stringify(error);
 }
 
 /** Subscribes to cells and keeps a CellView. */
