@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
 import { startTestNats, type TestNats } from '../support/nats.js';
+import { parsePrometheus } from '../support/prometheus.js';
 import { connectWs, rawWs, runWs, type TestWsClient } from '../support/ws.js';
 
 /** Small limits, so "just under" and "just over" documents stay readable. */
@@ -193,6 +194,9 @@ describe('subscriptions', () => {
       body: JSON.stringify({ query: 'subscription { cellBatches { seq changes { kind } } }' }),
     });
     expect(await batched.text()).toContain('"limit":"subscriptions"');
+    const metrics = parsePrometheus(await (await fetch(`${app.url}/metrics`)).text());
+    expect(metrics.value('cellgraph_subscriptions_rejected_total', { limit: 'subscriptionsPerConnection' })).toBe(1);
+    expect(metrics.value('cellgraph_subscriptions_rejected_total', { limit: 'subscriptions' })).toBe(3);
 
     // Ending one frees its slot, on that connection and in the total.
     opened[0]!();
