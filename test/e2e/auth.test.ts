@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
-import { connectWs, runWs } from '../support/ws.js';
+import { connectWs, refusal, runWs } from '../support/ws.js';
 
 const TOKEN_A = 'token-a-0123456789abcdef';
 const TOKEN_B = 'token-b-fedcba9876543210';
@@ -127,25 +127,33 @@ describe('SSE', () => {
 describe('WebSocket', () => {
   it('without a token: closed with 4401', async () => {
     const ws = connectWs(app.url);
-    expect(await ws.closed).toBe(4401);
+    expect(await refusal(ws)).toBe(4401);
     await ws.dispose();
   });
 
   it('with a wrong token in connection_init: closed with 4403', async () => {
     const ws = connectWs(app.url, { connectionParams: { authorization: `Bearer ${WRONG}` } });
-    expect(await ws.closed).toBe(4403);
+    expect(await refusal(ws)).toBe(4403);
     await ws.dispose();
+  });
+
+  it('with a wrong token in connection_init token: closed with 4403', async () => {
+    for (const token of [WRONG, TOKEN_A.slice(0, -1)]) {
+      const ws = connectWs(app.url, { connectionParams: { token } });
+      expect(await refusal(ws)).toBe(4403);
+      await ws.dispose();
+    }
   });
 
   it('with a wrong token on the upgrade request: closed with 4403', async () => {
     const ws = connectWs(app.url, { headers: bearer(WRONG) });
-    expect(await ws.closed).toBe(4403);
+    expect(await refusal(ws)).toBe(4403);
     await ws.dispose();
   });
 
   it('connection_init wins over the upgrade header', async () => {
     const ws = connectWs(app.url, { headers: bearer(TOKEN_A), connectionParams: { authorization: `Bearer ${WRONG}` } });
-    expect(await ws.closed).toBe(4403);
+    expect(await refusal(ws)).toBe(4403);
     await ws.dispose();
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
+import { parsePrometheus } from '../support/prometheus.js';
 import { connectWs, rawWs, runWs, type TestWsClient } from '../support/ws.js';
 
 /** Small limits, so "just under" and "just over" documents stay readable. */
@@ -188,6 +189,9 @@ describe('subscriptions', () => {
       body: JSON.stringify({ query: 'subscription { cellBatches { seq changes { kind } } }' }),
     });
     expect(await batched.text()).toContain('"limit":"subscriptions"');
+    const metrics = parsePrometheus(await (await fetch(`${app.url}/metrics`)).text());
+    expect(metrics.value('cellgraph_subscriptions_rejected_total', { limit: 'subscriptionsPerConnection' })).toBe(1);
+    expect(metrics.value('cellgraph_subscriptions_rejected_total', { limit: 'subscriptions' })).toBe(3);
 
     // Ending one frees its slot, on that connection and in the total.
     opened[0]!();
@@ -230,6 +234,19 @@ describe('what the API reveals', () => {
     expect(answer.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(answer.errors?.[0]?.message).toMatch(/introspection/i);
     expectOk(await gql('{ __typename }'));
+  });
+
+  it('introspection is off over WebSocket too', async () => {
+    const ws = connectWs(app.url);
+    await ws.connected;
+    const refused = await runWs(ws.client, '{ __type(name: "Cell") { name } }');
+    expect(refused.results).toEqual([]);
+    const errors = refused.error as { message: string; extensions?: Record<string, unknown> }[];
+    expect(errors[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(errors[0]?.message).toMatch(/introspection/i);
+    const fine = await runWs<{ __typename: string }>(ws.client, '{ __typename }');
+    expect(fine.results[0]?.data?.__typename).toBe('Query');
+    await ws.dispose();
   });
 
   it('CSRF: a simple GET without a preflight-forcing header is refused; JSON POST and yoga clients pass', async () => {

@@ -41,11 +41,21 @@ describe('/metrics', () => {
       cellgraph_subscription_deltas_coalesced_total: 'counter',
       cellgraph_subscriptions_lagged_total: 'counter',
       cellgraph_graphql_operation_duration_seconds: 'histogram',
+      cellgraph_nats_connected: 'gauge',
+      cellgraph_replay_target_seq: 'gauge',
+      cellgraph_cells: 'gauge',
+      cellgraph_formations: 'gauge',
+      cellgraph_subscriptions_rejected_total: 'counter',
+      cellgraph_subscription_queue_depth_max: 'gauge',
+      cellgraph_auth_failures_total: 'counter',
+      cellgraph_limit_rejections_total: 'counter',
       process_cpu_user_seconds_total: 'counter',
     };
     for (const [name, type] of Object.entries(expected)) expect(m.types.get(name), name).toBe(type);
     expect(m.value('cellgraph_ready')).toBe(1);
     expect(m.value('cellgraph_replay_progress_ratio')).toBe(1);
+    expect(m.value('cellgraph_nats_connected')).toBe(1);
+    expect(m.value('cellgraph_subscription_queue_depth_max')).toBe(0);
   });
 
   it('moves when events arrive: cursor, stream last seq, counts by outcome', async () => {
@@ -68,6 +78,8 @@ describe('/metrics', () => {
     );
     const cells = ['pending', 'running', 'destroyed'].reduce((n, state) => n + after.value('cellgraph_cells', { state })!, 0);
     expect(cells).toBe(status.cellCount);
+    expect(after.value('cellgraph_formations')).toBe(status.formationCount);
+    expect(after.value('cellgraph_replay_target_seq')).toBe(status.replay.target);
   });
 
   it('counts WebSocket connections, open subscriptions by kind, and times named operations', async () => {
@@ -89,6 +101,45 @@ describe('/metrics', () => {
     await waitUntil(async () => (await scrape()).value('cellgraph_subscriptions_open', { kind: 'cells' }) === 0, 'the subscription gauge to drop');
     await ws.dispose();
     await waitUntil(async () => (await scrape()).value('cellgraph_ws_connections') === 0, 'the connection gauge to drop');
+  });
+
+  it('counts limit rejections by limit', async () => {
+    const before = (await scrape()).value('cellgraph_limit_rejections_total', { limit: 'depth' }) ?? 0;
+    // 13 levels (the default max is 12), each page of 1 so the cost stays low.
+    const deep = `{ ${'cells(first: 1) { edges { node { formation { '.repeat(3)}id${' } } } }'.repeat(3)} }`;
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ query: deep }),
+    });
+    const body = (await response.json()) as { errors?: { extensions?: { limit?: string } }[] };
+    expect(body.errors?.[0]?.extensions?.limit, JSON.stringify(body)).toBe('depth');
+    expect((await scrape()).value('cellgraph_limit_rejections_total', { limit: 'depth' })).toBe(before + 1);
+  });
+
+  it('caps operation names at 100 distinct label values, the rest counted as other', async () => {
+    const named = (m: Exposition) =>
+      new Set(
+        m.samples
+          .filter((s) => s.name === 'cellgraph_graphql_operation_duration_seconds_count' && !['anonymous', 'other'].includes(s.labels['operation_name']!))
+          .map((s) => s.labels['operation_name']),
+      );
+    const before = await scrape();
+    const otherBefore = before.value('cellgraph_graphql_operation_duration_seconds_count', { operation_type: 'query', operation_name: 'other' }) ?? 0;
+    const room = 100 - named(before).size;
+    const extra = 5;
+    for (let i = 0; i < room + extra; i++) {
+      const response = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ query: `query Op${i} { projection { cursor } }` }),
+      });
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    const after = await scrape();
+    expect(named(after).size).toBe(100);
+    expect(after.value('cellgraph_graphql_operation_duration_seconds_count', { operation_type: 'query', operation_name: 'other' })).toBe(otherBefore + extra);
   });
 
   it('counts refused tokens', async () => {

@@ -41,7 +41,7 @@ describe('cellBatches subscription', () => {
         const view = new BatchView(7);
         for (const cell of cells) view.cells.set(cell.id, cell);
         view.lastSeq = cursor;
-        subscribe(client, CellBatchesDocument, { filter, include: 'CHANGES', after: cursor, maxBatch: 7 }, (data) => view.applyBatch(data.cellBatches));
+        subscribe(client, CellBatchesDocument, { filter, include: 'CHANGES', after: cursor, maxBatch: 7 }, (data) => view.applyBatch(data.cellBatches), view.recordErrors);
         watchers.push({ filter, view });
       }
       // Two more subscribers with identical documents and variables (one group): one reads, one is paused.
@@ -49,8 +49,8 @@ describe('cellBatches subscription', () => {
       const fast = new BatchView(50);
       const slow = new BatchView(50);
       const group = { filter: null, include: 'SNAPSHOT' as const, maxBatch: 50 };
-      subscribe(client, CellBatchesDocument, group, (data) => fast.applyBatch(data.cellBatches));
-      subscribe(slowClient, CellBatchesDocument, group, (data) => slow.applyBatch(data.cellBatches));
+      subscribe(client, CellBatchesDocument, group, (data) => fast.applyBatch(data.cellBatches), fast.recordErrors);
+      subscribe(slowClient, CellBatchesDocument, group, (data) => slow.applyBatch(data.cellBatches), slow.recordErrors);
       await waitUntil(() => fast.synced && slow.synced, 'group synced');
       pausedSocket().pause();
       const seqs = await publishing;

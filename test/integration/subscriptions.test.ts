@@ -45,7 +45,7 @@ describe('cells subscription', () => {
         const view = new CellView();
         for (const cell of cells) view.cells.set(cell.id, cell);
         view.lastSeq = cursor;
-        subscribe(client, CellChangesDocument, { filter, include: 'CHANGES', after: cursor }, (data) => view.apply(data.cells));
+        subscribe(client, CellChangesDocument, { filter, include: 'CHANGES', after: cursor }, (data) => view.apply(data.cells), view.recordErrors);
         watchers.push({ filter, view });
       }
       const seqs = await publishing;

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/util/logger.js';
 import { onTestFinished } from 'vitest';
 import { httpStatus } from './http.js';
+import { throwHandlerFailure } from './failures.js';
 
 export interface GraphQLResponse<T> {
   data?: T;
@@ -48,11 +49,16 @@ export async function startTestCellgraph(natsUrl: string, env: Record<string, st
   });
 }
 
-/** Polls `check` until it returns true (no fixed sleeps): fails with `what` after `timeoutMs`. */
+/**
+ * Polls `check` until it returns true (no fixed sleeps): fails with `what` after `timeoutMs`,
+ * or at once with an assertion that failed inside a subscription handler meanwhile.
+ */
 export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await check()) return;
+    const done = await check();
+    throwHandlerFailure();
+    if (done) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -69,7 +75,7 @@ export async function waitCursor(app: TestCellgraph, seq: number, timeoutMs = 30
 }
 
 /** Makes stop() safe to call twice (a test stops it, the cleanup stops it again). */
-function stopOnce<T extends { stop(): Promise<void> }>(app: T): T {
+export function stopOnce<T extends { stop(): Promise<void> }>(app: T): T {
   let stopping: Promise<void> | undefined;
   const stop = app.stop.bind(app);
   app.stop = () => (stopping ??= stop());

@@ -1,5 +1,15 @@
 import { createClient, type Client, type FormattedExecutionResult as ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
+import { reportHandlerFailure } from './failures.js';
+
+/**
+ * graphql-ws `on.error`: an Error here was thrown by our own code inside the client's message
+ * handling (a failed `expect` in a `next` handler), which graphql-ws only answers with a 4004 close.
+ * Socket-level errors arrive as ws ErrorEvents, not Errors, and stay the close code's business.
+ */
+export function surfaceHandlerErrors(error: unknown): void {
+  if (error instanceof Error) reportHandlerFailure(error);
+}
 
 /** The graphql-ws URL of a cellgraph base URL (http://host:port). */
 export function wsUrl(baseUrl: string): string {
@@ -10,7 +20,10 @@ export interface TestWsClient {
   client: Client;
   /** Resolves with the close code once the socket closes. */
   closed: Promise<number>;
-  /** Resolves once connection_ack arrived; rejects with the close code if the socket closes first. */
+  /**
+   * Resolves once connection_ack arrived; rejects with the close code if the socket closes first,
+   * or with what a handler threw (the test's next `waitUntil` throws it too).
+   */
   connected: Promise<void>;
   dispose(): Promise<void>;
 }
@@ -47,6 +60,10 @@ export function connectWs(
     retryAttempts: 0,
     ...(options.connectionParams ? { connectionParams: options.connectionParams } : {}),
     on: {
+      error: (error) => {
+        surfaceHandlerErrors(error);
+        if (error instanceof Error) rejectConnected(error);
+      },
       connected: () => resolveConnected(),
       closed: (event) => {
         const code = (event as { code?: number }).code ?? 0;
@@ -66,14 +83,27 @@ export function connectWs(
   };
 }
 
-/** Runs one operation to completion and returns every result it produced (or the error it failed with). */
+/**
+ * The close code of a socket the server should refuse, or 'acknowledged' as soon as the server
+ * accepted it instead: a wrongly accepted connection fails the test at once, not on a timeout.
+ */
+export function refusal(ws: TestWsClient): Promise<number | 'acknowledged'> {
+  return Promise.race([ws.closed, ws.connected.then(() => 'acknowledged' as const, () => ws.closed)]);
+}
+
+/**
+ * Runs one operation to completion and returns every result it produced (or the error it failed with).
+ * `check` sees each result as it arrives; if it throws, the promise rejects with that at once and the
+ * operation is stopped, instead of graphql-ws closing the socket and the test waiting for a timeout.
+ */
 export function runWs<T = Record<string, unknown>>(
   client: Client,
   query: string,
   variables?: Record<string, unknown>,
   take = Infinity,
+  check: (result: ExecutionResult<T, unknown>) => void = () => {},
 ): Promise<{ results: ExecutionResult<T, unknown>[]; error?: unknown }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const results: ExecutionResult<T, unknown>[] = [];
     let done = false;
     const finish = (error?: unknown) => {
@@ -86,7 +116,16 @@ export function runWs<T = Record<string, unknown>>(
       { query, ...(variables ? { variables } : {}) },
       {
         next: (result) => {
+          if (done) return;
           results.push(result);
+          try {
+            check(result);
+          } catch (error) {
+            done = true;
+            unsubscribe();
+            reject(error instanceof Error ? error : new Error(JSON.stringify(error)));
+            return;
+          }
           if (results.length >= take) finish();
         },
         error: (error) => finish(error ?? new Error('unknown error')),

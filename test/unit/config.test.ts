@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { configSchema, ConfigError, loadConfig } from '../../src/config.js';
+import { serve } from '../../src/cli/serve.js';
+
+/**
+ * "Invalid values stop the server at start with a message naming the
+ * variable": every variable, given a value it must refuse, is named in the
+ * message with why.
+ */
+
+const bad: [variable: string, value: string, why: RegExp][] = [
+  ['CELLGRAPH_STREAM', 'CELLOS.EVENTS', /valid stream name/],
+  ['CELLGRAPH_CREATE_STREAM', 'maybe', /must be true or false/],
+  ['CELLGRAPH_PORT', 'eighty', /number/i],
+  ['CELLGRAPH_PORT', '65536', /65535/],
+  ['CELLGRAPH_PORT', '1.5', /int/i],
+  ['CELLGRAPH_LOG_LEVEL', 'verbose', /trace.*silent|expected one of/is],
+  ['CELLGRAPH_EMBEDDED_NATS', 'sometimes', /auto.*never/s],
+  ['CELLGRAPH_REPLAY_BATCH', '0', /1/],
+  ['CELLGRAPH_CONSUMER_HEARTBEAT_MS', '100', /500/],
+  ['CELLGRAPH_STALL_TIMEOUT_MS', '-1', /500/],
+  ['CELLGRAPH_DEDUP_WINDOW', '-1', /0/],
+  ['CELLGRAPH_DEFAULT_PAGE_SIZE', '0', /1/],
+  ['CELLGRAPH_MAX_PAGE_SIZE', '1001', /1000/],
+  ['CELLGRAPH_GRAPHIQL', 'on', /must be true or false/],
+  ['CELLGRAPH_GRAPHQL_JIT', 'off', /must be true or false/],
+  ['CELLGRAPH_MIN_SEQ_WAIT_MS', '60001', /60000/],
+  ['CELLGRAPH_BOOKMARK_INTERVAL_MS', '99', /100/],
+  ['CELLGRAPH_EVENT_QUEUE_LIMIT', '0', /1/],
+  // README: "≤ 30 s, under common proxy idle timeouts"
+  ['CELLGRAPH_WS_KEEPALIVE_MS', '30001', /30000/],
+  ['CELLGRAPH_TOKEN', 'short', /at least 16 characters/],
+  ['CELLGRAPH_TOKEN', ' , ', /at least one token/],
+  ['CELLGRAPH_ALLOW_OPEN', 'sure', /must be true or false/],
+  ['CELLGRAPH_INTROSPECTION', 'disabled', /must be true or false/],
+  ['CELLGRAPH_EXPOSE_ERRORS', '2', /must be true or false/],
+  ['CELLGRAPH_MAX_DEPTH', '0', /1/],
+  ['CELLGRAPH_MAX_COST', 'lots', /number/i],
+  ['CELLGRAPH_MAX_ALIASES', '-1', /0/],
+  ['CELLGRAPH_MAX_DIRECTIVES', '-1', /0/],
+  ['CELLGRAPH_MAX_TOKENS', '0', /1/],
+  ['CELLGRAPH_MAX_DOCUMENT_BYTES', '63', /64/],
+  ['CELLGRAPH_MAX_BODY_BYTES', '1023', /1024/],
+  ['CELLGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION', '0', /1/],
+  ['CELLGRAPH_MAX_SUBSCRIPTIONS', '0', /1/],
+  ['CELLGRAPH_WS_MAX_PAYLOAD', '1023', /1024/],
+  ['CELLGRAPH_WS_INIT_TIMEOUT_MS', '99', /100/],
+];
+
+/** Any non-empty string is valid for these (and an empty one means unset). */
+const FREE_FORM = ['CELLGRAPH_NATS_URL', 'CELLGRAPH_SUBJECTS', 'CELLGRAPH_HOST', 'CELLGRAPH_DATA_DIR'];
+
+function messageFor(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it.each(bad)('%s=%s is refused, naming the variable and why', (variable, value, why) => {
+    const message = messageFor({ [variable]: value });
+    // A list variable names the element too (CELLGRAPH_TOKEN.0).
+    const line = message.split('\n').find((l) => new RegExp(`^\\s+${variable}(\\.\\d+)?: `).test(l));
+    expect(line, message).toBeDefined();
+    expect(line).toMatch(why);
+  });
+
+  it('covers every variable of the schema', () => {
+    expect(new Set([...bad.map(([variable]) => variable), ...FREE_FORM])).toEqual(new Set(Object.keys(configSchema.shape)));
+  });
+
+  it('names every bad variable at once, not only the first', () => {
+    const message = messageFor({ CELLGRAPH_PORT: 'x', CELLGRAPH_GRAPHIQL: 'x', CELLGRAPH_MAX_DEPTH: 'x' });
+    for (const variable of ['CELLGRAPH_PORT', 'CELLGRAPH_GRAPHIQL', 'CELLGRAPH_MAX_DEPTH']) expect(message).toContain(`${variable}:`);
+  });
+
+  it('accepts the documented edges and treats empty values as unset', () => {
+    const config = loadConfig({ CELLGRAPH_WS_KEEPALIVE_MS: '30000', CELLGRAPH_NATS_URL: '', CELLGRAPH_PORT: '', CELLGRAPH_GRAPHIQL: 'no', CELLGRAPH_EMBEDDED_NATS: 'never' });
+    expect(config).toMatchObject({ CELLGRAPH_WS_KEEPALIVE_MS: 30_000, CELLGRAPH_PORT: 4000, CELLGRAPH_GRAPHIQL: false, CELLGRAPH_EMBEDDED_NATS: 'never' });
+    expect(config.CELLGRAPH_NATS_URL).toBeUndefined();
+  });
+
+  it('ignores variables that are not cellgraph\'s', () => {
+    expect(() => loadConfig({ PORT: 'not a number', NODE_ENV: 'x' })).not.toThrow();
+  });
+});
+
+describe('cellgraph serve with an invalid configuration', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it('stops at start with exit code 2 and the message on stderr, before touching NATS', async () => {
+    vi.stubEnv('CELLGRAPH_PORT', 'eighty');
+    vi.stubEnv('CELLGRAPH_NATS_URL', 'nats://127.0.0.1:1');
+    const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // process.exit must not end the test run: make it throw where serve() would have stopped.
+    vi.spyOn(process, 'exit').mockImplementation((code) => {
+      throw new Error(`exit ${String(code)}`);
+    });
+    await expect(serve()).rejects.toThrow('exit 2');
+    expect(stderr).toHaveBeenCalledWith(expect.stringMatching(/^cellgraph: invalid configuration:\n {2}CELLGRAPH_PORT: /));
+  });
+});
