@@ -1,16 +1,71 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { HubStats } from '../live/hub.js';
 import type { Projection } from '../projection/projection.js';
-import type { SourceStatus } from '../source/jetstreamSource.js';
+
+/** The part of the source's status the metrics read (the source's `status()` has it). */
+export interface SourceMetricsStatus {
+  connected: boolean;
+  streamLastSeq: number;
+  ready: boolean;
+  replay: { percent: number; target: number };
+}
 
 /** What the metrics read at scrape time: the projection, the source and the subscription hub. */
 export interface MetricsSources {
   projection: Projection;
-  sourceStatus(): SourceStatus;
+  sourceStatus(): SourceMetricsStatus;
   liveStats?(): HubStats;
 }
 
 const MAX_OPERATION_NAMES = 100;
+
+/** A metric whose value is read from elsewhere when scraped: name, help, and how to read it. */
+type Scraped<From> = readonly [name: string, help: string, read: (from: From) => number];
+
+/** Gauges read from the projection and the source. */
+const STATUS_GAUGES: readonly Scraped<MetricsSources>[] = [
+  ['cellgraph_projection_cursor', 'Highest stream seq applied to the projection.', (s) => s.projection.cursor],
+  ['cellgraph_stream_last_seq', 'Last seq of the stream, as last seen.', (s) => s.sourceStatus().streamLastSeq],
+  [
+    'cellgraph_projection_lag',
+    'Events stored in the stream but not applied yet (stream last seq - cursor).',
+    (s) => Math.max(0, s.sourceStatus().streamLastSeq - s.projection.cursor),
+  ],
+  ['cellgraph_ready', '1 once the boot replay has caught up with the stream.', (s) => (s.sourceStatus().ready ? 1 : 0)],
+  ['cellgraph_nats_connected', '1 while connected to NATS.', (s) => (s.sourceStatus().connected ? 1 : 0)],
+  ['cellgraph_replay_progress_ratio', 'Boot replay progress, 0 to 1.', (s) => s.sourceStatus().replay.percent / 100],
+  [
+    'cellgraph_replay_target_seq',
+    'Stream last seq read at boot: the replay is done when the cursor reaches it.',
+    (s) => s.sourceStatus().replay.target,
+  ],
+];
+
+/** Gauges read from the subscription hub. */
+const LIVE_GAUGES: readonly Scraped<HubStats>[] = [
+  ['cellgraph_subscription_queue_depth', 'Messages waiting in all subscription queues.', (h) => h.queuedMessages],
+  [
+    'cellgraph_subscription_queue_depth_max',
+    'Largest queue of one subscription (bounded by the cells it watches).',
+    (h) => h.maxQueueDepth,
+  ],
+];
+
+/** Counters mirroring the hub's own monotonic counts. */
+const LIVE_COUNTERS: readonly Scraped<HubStats>[] = [
+  [
+    'cellgraph_subscription_deltas_coalesced_total',
+    'Cell changes merged into a pending one for a slow subscriber.',
+    (h) => h.coalesced,
+  ],
+  [
+    'cellgraph_subscriptions_lagged_total',
+    'Raw event subscriptions ended with LAGGED (their bounded queue overflowed).',
+    (h) => h.lagged,
+  ],
+];
+
+const OPERATION_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
  * One registry per cellgraph instance (tests run several in one process, so
@@ -36,173 +91,38 @@ export class Metrics {
 
   private readonly operationNames = new Set<string>();
 
+  /** Registration order is the order of /metrics: scraped status first, then what the server pushes. */
   constructor(sources: MetricsSources) {
-    const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-
-    const { projection } = sources;
-    // A counter that mirrors a monotonic count kept elsewhere: add the
-    // difference since the last scrape, so it stays a true counter.
-    const mirrorCounter = (name: string, help: string, read: () => number) => {
-      let seen = 0;
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          const now = read();
-          this.inc(Math.max(0, now - seen));
-          seen = Math.max(seen, now);
-        },
-      });
-    };
-    new Gauge({
-      name: 'cellgraph_projection_cursor',
-      help: 'Highest stream seq applied to the projection.',
-      registers,
-      collect() {
-        this.set(projection.cursor);
-      },
-    });
-    new Gauge({
-      name: 'cellgraph_stream_last_seq',
-      help: 'Last seq of the stream, as last seen.',
-      registers,
-      collect() {
-        this.set(sources.sourceStatus().streamLastSeq);
-      },
-    });
-    new Gauge({
-      name: 'cellgraph_projection_lag',
-      help: 'Events stored in the stream but not applied yet (stream last seq - cursor).',
-      registers,
-      collect() {
-        this.set(Math.max(0, sources.sourceStatus().streamLastSeq - projection.cursor));
-      },
-    });
-    new Gauge({
-      name: 'cellgraph_ready',
-      help: '1 once the boot replay has caught up with the stream.',
-      registers,
-      collect() {
-        this.set(sources.sourceStatus().ready ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'cellgraph_nats_connected',
-      help: '1 while connected to NATS.',
-      registers,
-      collect() {
-        this.set(sources.sourceStatus().connected ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'cellgraph_replay_progress_ratio',
-      help: 'Boot replay progress, 0 to 1.',
-      registers,
-      collect() {
-        this.set(sources.sourceStatus().replay.percent / 100);
-      },
-    });
-    new Gauge({
-      name: 'cellgraph_replay_target_seq',
-      help: 'Stream last seq read at boot: the replay is done when the cursor reaches it.',
-      registers,
-      collect() {
-        this.set(sources.sourceStatus().replay.target);
-      },
-    });
-    const seen = { applied: 0, skipped: 0, duplicate: 0, rejected: 0 };
-    new Counter({
-      name: 'cellgraph_events_total',
-      help: 'Events read from the stream, by what the projection did with them.',
-      labelNames: ['outcome'],
-      registers,
-      collect() {
-        const now = {
-          applied: projection.counts.applied,
-          skipped: projection.counts.skipped,
-          duplicate: projection.counts.duplicates,
-          rejected: projection.counts.rejected,
-        };
-        for (const outcome of Object.keys(now) as (keyof typeof now)[]) {
-          const delta = now[outcome] - seen[outcome];
-          if (delta > 0) this.inc({ outcome }, delta);
-          else if (delta === 0) this.inc({ outcome }, 0);
-          seen[outcome] = now[outcome];
-        }
-      },
-    });
-    new Gauge({
-      name: 'cellgraph_cells',
-      help: 'Cells in the projection, by state.',
-      labelNames: ['state'],
-      registers,
-      collect() {
-        for (const [state, count] of Object.entries(projection.cellCountsByState())) this.set({ state }, count);
-      },
-    });
-    new Gauge({
-      name: 'cellgraph_formations',
-      help: 'Formations in the projection.',
-      registers,
-      collect() {
-        this.set(projection.formations.size);
-      },
-    });
-
-    this.wsConnections = new Gauge({ name: 'cellgraph_ws_connections', help: 'Open GraphQL WebSocket connections.', registers });
-    this.subscriptionsOpen = new Gauge({
-      name: 'cellgraph_subscriptions_open',
-      help: 'Open subscriptions (WebSocket and SSE), by kind.',
-      labelNames: ['kind'],
-      registers,
-    });
-    this.subscriptionsRejected = new Counter({
-      name: 'cellgraph_subscriptions_rejected_total',
-      help: 'Subscriptions refused by a limit.',
-      labelNames: ['limit'],
-      registers,
-    });
-    const live = sources.liveStats;
-    if (live) {
-      new Gauge({
-        name: 'cellgraph_subscription_queue_depth',
-        help: 'Messages waiting in all subscription queues.',
-        registers,
-        collect() {
-          this.set(live().queuedMessages);
-        },
-      });
-      new Gauge({
-        name: 'cellgraph_subscription_queue_depth_max',
-        help: 'Largest queue of one subscription (bounded by the cells it watches).',
-        registers,
-        collect() {
-          this.set(live().maxQueueDepth);
-        },
-      });
-      mirrorCounter('cellgraph_subscription_deltas_coalesced_total', 'Cell changes merged into a pending one for a slow subscriber.', () => live().coalesced);
-      mirrorCounter('cellgraph_subscriptions_lagged_total', 'Raw event subscriptions ended with LAGGED (their bounded queue overflowed).', () => live().lagged);
-    }
-    this.authFailures = new Counter({
-      name: 'cellgraph_auth_failures_total',
-      help: 'Requests refused for a missing or wrong bearer token.',
-      labelNames: ['transport'],
-      registers,
-    });
-    this.limitRejections = new Counter({
-      name: 'cellgraph_limit_rejections_total',
-      help: 'GraphQL documents refused by a limit.',
-      labelNames: ['limit'],
-      registers,
-    });
+    this.scrapeProjectionAndSource(sources);
+    this.wsConnections = this.gauge('cellgraph_ws_connections', 'Open GraphQL WebSocket connections.');
+    this.subscriptionsOpen = this.gauge(
+      'cellgraph_subscriptions_open',
+      'Open subscriptions (WebSocket and SSE), by kind.',
+      'kind',
+    );
+    this.subscriptionsRejected = this.counter(
+      'cellgraph_subscriptions_rejected_total',
+      'Subscriptions refused by a limit.',
+      'limit',
+    );
+    if (sources.liveStats) this.scrapeLive(sources.liveStats);
+    this.authFailures = this.counter(
+      'cellgraph_auth_failures_total',
+      'Requests refused for a missing or wrong bearer token.',
+      'transport',
+    );
+    this.limitRejections = this.counter(
+      'cellgraph_limit_rejections_total',
+      'GraphQL documents refused by a limit.',
+      'limit',
+    );
     this.operationDuration = new Histogram({
       name: 'cellgraph_graphql_operation_duration_seconds',
       help: 'Execution time of GraphQL queries and mutations, by operation type and name.',
       labelNames: ['operation_type', 'operation_name'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
+      buckets: OPERATION_DURATION_BUCKETS,
+      registers: [this.registry],
     });
   }
 
@@ -220,5 +140,92 @@ export class Metrics {
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  /** Status, event outcomes, cells and formations, read from the projection and the source at each scrape. */
+  private scrapeProjectionAndSource(sources: MetricsSources): void {
+    const { projection } = sources;
+    for (const [name, help, read] of STATUS_GAUGES) this.scrapedGauge(name, help, () => read(sources));
+    this.eventOutcomes(projection);
+    new Gauge({
+      name: 'cellgraph_cells',
+      help: 'Cells in the projection, by state.',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        for (const [state, count] of Object.entries(projection.cellCountsByState())) this.set({ state }, count);
+      },
+    });
+    this.scrapedGauge('cellgraph_formations', 'Formations in the projection.', () => projection.formations.size);
+  }
+
+  /** Queue depths and the hub's counters, read from the subscription hub at each scrape. */
+  private scrapeLive(live: () => HubStats): void {
+    for (const [name, help, read] of LIVE_GAUGES) this.scrapedGauge(name, help, () => read(live()));
+    for (const [name, help, read] of LIVE_COUNTERS) this.mirrorCounter(name, help, () => read(live()));
+  }
+
+  private gauge<L extends string = never>(name: string, help: string, ...labelNames: L[]): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private counter<L extends string>(name: string, help: string, ...labelNames: L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge set to `read()` at each scrape. */
+  private scrapedGauge(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
+  /**
+   * A counter that mirrors a monotonic count kept elsewhere: add the
+   * difference since the last scrape, so it stays a true counter.
+   */
+  private mirrorCounter(name: string, help: string, read: () => number): void {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const now = read();
+        this.inc(Math.max(0, now - seen));
+        seen = Math.max(seen, now);
+      },
+    });
+  }
+
+  /** `cellgraph_events_total{outcome}`: the projection's counts, mirrored as one counter per outcome. */
+  private eventOutcomes(projection: Projection): void {
+    const seen = { applied: 0, skipped: 0, duplicate: 0, rejected: 0 };
+    new Counter({
+      name: 'cellgraph_events_total',
+      help: 'Events read from the stream, by what the projection did with them.',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+      collect() {
+        const now = {
+          applied: projection.counts.applied,
+          skipped: projection.counts.skipped,
+          duplicate: projection.counts.duplicates,
+          rejected: projection.counts.rejected,
+        };
+        for (const outcome of Object.keys(now) as (keyof typeof now)[]) {
+          const delta = now[outcome] - seen[outcome];
+          // An increment of 0 still creates the series, so every outcome shows from the first scrape.
+          if (delta > 0) this.inc({ outcome }, delta);
+          else if (delta === 0) this.inc({ outcome }, 0);
+          seen[outcome] = now[outcome];
+        }
+      },
+    });
   }
 }
