@@ -8,8 +8,6 @@
  *
  * Each layer lists what it may import from src/; anything else in src/ is a violation.
  * Type-only imports count: a type is a dependency too. `npm run lint` (and so `npm test`) runs this.
- * Violations that exist today and are being removed are listed in .dependency-cruiser-known-violations.json
- * (`--ignore-known`); a new one fails. Delete an entry once fixed, the file once empty.
  */
 
 /** Folders (or files) under src/ and what each may import from src/ besides itself. */

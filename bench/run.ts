@@ -12,14 +12,14 @@
  * --events N, --runs N, --write / --no-write; fan-out only: --clients 100,1000, --seconds N,
  * --targets bare,cellgraph (BENCH_CPU_PROF=<dir> profiles the cellgraph server).
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildSchema } from '../src/schema/index.js';
 import { simulateEvents } from '../src/simulator/generator.js';
 import { EventPublisher } from '../src/simulator/publisher.js';
-import { buildSchema } from '../src/schema/index.js';
-import { machineInfo, type MachineInfo } from './lib/machine.js';
+import { type MachineInfo, machineInfo } from './lib/machine.js';
 import { BENCH_STREAM, createBenchStream, publishSimulated, startBenchNats } from './lib/nats.js';
 import { fanoutBatchSubscription, fanoutSubscription, type LoadKind } from './lib/queries.js';
 import { fmt, fmtBytes, median, ratio } from './lib/stats.js';
@@ -123,7 +123,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const published = await publishSimulated(nats.url, options.events);
       lastSeq = published.lastSeq;
       raw['publish'] = published;
-      log(`bench: published in ${published.seconds.toFixed(1)} s (${fmt(options.events / published.seconds)}/s, avg ${fmt(published.bytes / options.events)} B)`);
+      log(
+        `bench: published in ${published.seconds.toFixed(1)} s (${fmt(options.events / published.seconds)}/s, avg ${fmt(published.bytes / options.events)} B)`,
+      );
     }
 
     // 1. Replay, interleaved: baseline, cellgraph, baseline, cellgraph, ...
@@ -135,7 +137,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const runs = options.only.has('replay') ? options.runs : 0;
       for (let run = 0; run < runs || (run === 0 && !serving && options.only.has('queries')); run++) {
         if (options.only.has('replay')) {
-          const b = spawn('replayBaseline', { url: nats.url, stream: BENCH_STREAM, target: lastSeq, batch: options.batch });
+          const b = spawn('replayBaseline', {
+            url: nats.url,
+            stream: BENCH_STREAM,
+            target: lastSeq,
+            batch: options.batch,
+          });
           const done = await b.next('done');
           base.push(done['eventsPerSecond'] as number);
           rss['replay baseline'] = done['rss'] as number;
@@ -143,15 +150,28 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         }
         const last = run >= runs - 1;
         const serve = last && options.only.has('queries');
-        const s = spawn('cellgraphServer', { url: nats.url, stream: BENCH_STREAM, target: lastSeq, batch: options.batch, serve });
+        const s = spawn('cellgraphServer', {
+          url: nats.url,
+          stream: BENCH_STREAM,
+          target: lastSeq,
+          batch: options.batch,
+          serve,
+        });
         replayed = await s.next('replayed');
         subject.push(replayed['eventsPerSecond'] as number);
         rss['cellgraph after replay'] = replayed['rss'] as number;
-        log(`bench: replay cellgraph run ${run + 1}: ${fmt(replayed['eventsPerSecond'] as number)} events/s (${fmt(replayed['cells'] as number)} cells)`);
+        log(
+          `bench: replay cellgraph run ${run + 1}: ${fmt(replayed['eventsPerSecond'] as number)} events/s (${fmt(replayed['cells'] as number)} cells)`,
+        );
         if (serve) serving = { worker: s, message: await s.next('serving') };
       }
       if (options.only.has('replay')) {
-        raw['replay'] = { baseline: base, cellgraph: subject, counts: replayed?.['counts'], cells: replayed?.['cells'] };
+        raw['replay'] = {
+          baseline: base,
+          cellgraph: subject,
+          counts: replayed?.['counts'],
+          cells: replayed?.['cells'],
+        };
         const b = median(base);
         const c = median(subject);
         rows.push({
@@ -167,14 +187,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         const sample = progress[Math.floor(progress.length / 2)];
         notes.push(
           `Boot progress: the last cellgraph replay logged ${progress.length} "replay progress" line(s)` +
-            (sample ? `, e.g. percent=${sample['percent']} eventsPerSecond=${sample['eventsPerSecond']} etaSeconds=${sample['etaSeconds']}.` : ' (replay shorter than the 1 s log interval).'),
+            (sample
+              ? `, e.g. percent=${sample['percent']} eventsPerSecond=${sample['eventsPerSecond']} etaSeconds=${sample['etaSeconds']}.`
+              : ' (replay shorter than the 1 s log interval).'),
         );
       }
     }
 
     // 2. Queries against the last cellgraph, bare and GraphQL interleaved per round.
     if (serving) {
-      const { graphqlUrl, bareUrl, ids } = serving.message as unknown as { graphqlUrl: string; bareUrl: string; ids: string[] };
+      const { graphqlUrl, bareUrl, ids } = serving.message as unknown as {
+        graphqlUrl: string;
+        bareUrl: string;
+        ids: string[];
+      };
       const results = new Map<LoadKind, WorkerMessage[]>();
       for (let round = 0; round < options.queryRounds; round++) {
         for (const kind of ['bare-cells', 'graphql-cells', 'bare-cell', 'graphql-cell'] as LoadKind[]) {
@@ -191,7 +217,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             throw new Error(`${kind}: ${done['non2xx']} non-2xx, ${done['errors']} errors`);
           }
           results.set(kind, [...(results.get(kind) ?? []), done]);
-          log(`bench: ${kind} round ${round + 1}: ${fmt(done['requestsPerSecond'] as number)} req/s, p99 ${done['p99']} ms`);
+          log(
+            `bench: ${kind} round ${round + 1}: ${fmt(done['requestsPerSecond'] as number)} req/s, p99 ${done['p99']} ms`,
+          );
         }
       }
       raw['queries'] = Object.fromEntries(results);
@@ -208,7 +236,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           ratio: x(ratio(med(g, 'requestsPerSecond'), med(b, 'requestsPerSecond'))),
           target,
         });
-        rows.push({ section: 'queries', metric: `${label} p99 latency`, cellgraph: ms(med(g, 'p99')), baseline: ms(med(b, 'p99')), ratio: '', target: '' });
+        rows.push({
+          section: 'queries',
+          metric: `${label} p99 latency`,
+          cellgraph: ms(med(g, 'p99')),
+          baseline: ms(med(b, 'p99')),
+          ratio: '',
+          target: '',
+        });
       }
       const stopped = await serving.worker.stop();
       if (stopped) rss['cellgraph after queries'] = stopped['rss'] as number;
@@ -221,7 +256,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const schema = buildSchema();
       const query = fanoutSubscription(schema);
       const batchQuery = fanoutBatchSubscription(schema);
-      if (!query) notes.push('Fan-out, cellgraph: not measured, this branch has no `Subscription.cells` yet (the harness runs it as soon as the schema has it).');
+      if (!query)
+        notes.push(
+          'Fan-out, cellgraph: not measured, this branch has no `Subscription.cells` yet (the harness runs it as soon as the schema has it).',
+        );
       raw['fanout'] = {};
       // Per-event frames (`cells` vs one broadcast frame per event), then batches
       // (`cellBatches` vs one broadcast frame per event-loop turn): same payloads, same clients.
@@ -245,12 +283,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             server = spawn(
               'cellgraphServer',
               { url: nats.url, stream, target: 0, serve: true, env: { CELLGRAPH_SUBJECTS: 'bench.fanout.>' } },
-              process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : undefined,
+              process.env['BENCH_CPU_PROF']
+                ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`]
+                : undefined,
             );
             await server.next('replayed');
             wsUrl = ((await server.next('serving'))['graphqlUrl'] as string).replace(/^http/, 'ws');
           }
-          const clientWorker = spawn('fanoutClients', { wsUrl, clients, protocol: target.bare ? 'bare' : 'graphql-ws', query: target.query });
+          const clientWorker = spawn('fanoutClients', {
+            wsUrl,
+            clients,
+            protocol: target.bare ? 'bare' : 'graphql-ws',
+            query: target.query,
+          });
           await clientWorker.next('connected', 120_000);
           clientWorker.send({ type: 'measure' });
           const count = Math.round(options.fanoutRate * options.fanoutSeconds);
@@ -268,7 +313,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           );
         }
         (raw['fanout'] as Record<string, unknown>)[clients] = measured;
-        const rate = (m?: WorkerMessage) => (m ? (m['received'] as number) / (m['publishSeconds'] as number) : Number.NaN);
+        const rate = (m?: WorkerMessage) =>
+          m ? (m['received'] as number) / (m['publishSeconds'] as number) : Number.NaN;
         for (const [mine, bare, what] of [
           ['cellgraph', 'bare', '`cells`, one frame per change'],
           ['cellgraph-batches', 'bare-batched', '`cellBatches`, one frame per batch'],
@@ -302,7 +348,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const done = await mem.next('done', 30 * 60_000);
       raw['memory'] = done;
       rss['memory (projection only)'] = done['rss'] as number;
-      log(`bench: memory ${fmt(done['bytesPerCell'] as number)} B/cell over ${fmt(done['cells'] as number)} cells (${fmt(done['events'] as number)} events)`);
+      log(
+        `bench: memory ${fmt(done['bytesPerCell'] as number)} B/cell over ${fmt(done['cells'] as number)} cells (${fmt(done['events'] as number)} events)`,
+      );
       rows.push({
         section: 'memory',
         metric: `heap bytes per cell, ${fmt(done['cells'] as number)} cells (${fmt(done['events'] as number)} events)`,
@@ -313,7 +361,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       });
     }
     for (const [what, bytes] of Object.entries(rss)) {
-      rows.push({ section: 'rss', metric: `RSS at the end: ${what}`, cellgraph: fmtBytes(bytes), baseline: '', ratio: '', target: '' });
+      rows.push({
+        section: 'rss',
+        metric: `RSS at the end: ${what}`,
+        cellgraph: fmtBytes(bytes),
+        baseline: '',
+        ratio: '',
+        target: '',
+      });
     }
   } finally {
     for (const w of workers) w.kill();
@@ -354,8 +409,11 @@ async function publishStamped(url: string, count: number, rate: number): Promise
 }
 
 export function renderTable(result: BenchResult): string {
-  const header = '| section | metric | cellgraph | baseline | ratio | target |\n| --- | --- | ---: | ---: | ---: | --- |';
-  const lines = result.rows.map((r) => `| ${r.section} | ${r.metric} | ${r.cellgraph} | ${r.baseline} | ${r.ratio} | ${r.target} |`);
+  const header =
+    '| section | metric | cellgraph | baseline | ratio | target |\n| --- | --- | ---: | ---: | ---: | --- |';
+  const lines = result.rows.map(
+    (r) => `| ${r.section} | ${r.metric} | ${r.cellgraph} | ${r.baseline} | ${r.ratio} | ${r.target} |`,
+  );
   return [header, ...lines].join('\n');
 }
 
@@ -380,7 +438,10 @@ function writeBenchmarksMd(report: string): string {
   const start = current.indexOf(BEGIN);
   const end = current.indexOf(END);
   const block = `${BEGIN}\n${report}\n${END}`;
-  const next = start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current}\n${block}\n`;
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + block + current.slice(end + END.length)
+      : `${current}\n${block}\n`;
   writeFileSync(file, next);
   return file;
 }

@@ -3,7 +3,7 @@ import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
 import { Projection } from './projection/projection.js';
 import type { AppContext } from './schema/context.js';
-import { startHttpServer, type RunningHttpServer } from './server/httpServer.js';
+import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
 import { createCellgraphYoga } from './server/yoga.js';
 import { EventReader } from './source/eventReader.js';

@@ -6,8 +6,15 @@ const bool = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const tokenList = z
   .string()
-  .transform((v) => v.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
-  .pipe(z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1, 'must hold at least one token'));
+  .transform((v) =>
+    v
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0),
+  )
+  .pipe(
+    z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1, 'must hold at least one token'),
+  );
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost|::ffff:127(\.\d{1,3}){3})$/i;
 
@@ -23,7 +30,10 @@ export function isLoopbackHost(host: string): boolean {
 export const configSchema = z.object({
   /** Unset means: use NATS on 127.0.0.1:4222, or start an embedded one (see `embeddedNats`). */
   CELLGRAPH_NATS_URL: z.string().min(1).optional(),
-  CELLGRAPH_STREAM: z.string().regex(/^[^.*>\s]+$/, 'must be a valid stream name').default('CELLOS_EVENTS'),
+  CELLGRAPH_STREAM: z
+    .string()
+    .regex(/^[^.*>\s]+$/, 'must be a valid stream name')
+    .default('CELLOS_EVENTS'),
   CELLGRAPH_SUBJECTS: z.string().min(1).default('cellos.events.>'),
   /** false for read-only deployments: never create the stream. */
   CELLGRAPH_CREATE_STREAM: bool.default(true),

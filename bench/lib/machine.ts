@@ -1,5 +1,5 @@
-import os from 'node:os';
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 
 export interface MachineInfo {
   cpu: string;
@@ -27,6 +27,9 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     natsServer,
     date: new Date().toISOString(),
-    loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAverage: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
 }

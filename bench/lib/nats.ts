@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { simulateEvents } from '../../src/simulator/generator.js';
 import { freePort, NatsServerProcess } from '../../src/source/natsServerProcess.js';
 import { ensureStream } from '../../src/source/stream.js';
@@ -56,7 +56,11 @@ function* take<T>(items: Iterable<T>, count: number): Generator<T> {
  * million events. The stream's message count is checked at the end, so a
  * dropped message fails the run instead of skewing it.
  */
-export async function publishSimulated(url: string, count: number, seed = 42): Promise<{ lastSeq: number; seconds: number; bytes: number }> {
+export async function publishSimulated(
+  url: string,
+  count: number,
+  seed = 42,
+): Promise<{ lastSeq: number; seconds: number; bytes: number }> {
   const nc = await connect({ servers: url, name: 'bench-publisher' });
   const started = performance.now();
   let bytes = 0;

@@ -1,4 +1,13 @@
-import { getNamedType, isLeafType, isObjectType, isNonNullType, parse, validate, type GraphQLField, type GraphQLSchema } from 'graphql';
+import {
+  type GraphQLField,
+  type GraphQLSchema,
+  getNamedType,
+  isLeafType,
+  isNonNullType,
+  isObjectType,
+  parse,
+  validate,
+} from 'graphql';
 
 /** The two reads the query benchmark loads, as GraphQL documents and as bare endpoint paths. */
 

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,7 +26,7 @@ export class Worker {
     });
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-8000);
-      if (process.env["BENCH_DEBUG"]) process.stderr.write(chunk);
+      if (process.env['BENCH_DEBUG']) process.stderr.write(chunk);
     });
     this.child.on('message', (message: WorkerMessage) => {
       if (message.type === 'error') return this.fail(new Error(`${name} worker: ${String(message['message'])}`));
@@ -35,7 +35,8 @@ export class Worker {
       else this.inbox.push(message);
     });
     this.child.on('exit', (code, signal) => {
-      if (code !== 0 && signal === null) this.fail(new Error(`${name} worker exited with ${code}: ${this.stderr.slice(-2000)}`));
+      if (code !== 0 && signal === null)
+        this.fail(new Error(`${name} worker exited with ${code}: ${this.stderr.slice(-2000)}`));
       else this.fail(new Error(`${name} worker exited (${signal ?? code})`));
     });
   }

@@ -12,8 +12,8 @@ import { startCellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { DEFAULT_CELL_ORDER, orderKeyOf } from '../../src/projection/cellOrder.js';
 import { readCellPage } from '../../src/projection/cellPage.js';
-import { cellDurationMs, type CellRecord } from '../../src/projection/records.js';
 import type { Projection } from '../../src/projection/projection.js';
+import { type CellRecord, cellDurationMs } from '../../src/projection/records.js';
 import { encodeCursor } from '../../src/schema/pagination.js';
 import { onStop, report, runWorker, workerArgs } from '../lib/worker.js';
 
@@ -73,7 +73,7 @@ runWorker(async () => {
       write(line: string) {
         const entry = JSON.parse(line) as Record<string, unknown>;
         if (typeof entry['msg'] === 'string' && String(entry['msg']).startsWith('replay')) progressLines.push(entry);
-        if (entry['level'] as number >= 40) process.stderr.write(line);
+        if ((entry['level'] as number) >= 40) process.stderr.write(line);
       },
     },
   );
@@ -116,7 +116,12 @@ runWorker(async () => {
   const ids: string[] = [];
   const order = app.projection.cellIdsInFirstSeenOrder();
   for (let i = 0; i < 1000 && order.length > 0; i++) ids.push(order[Math.floor((i * order.length) / 1000)]!);
-  report({ type: 'serving', graphqlUrl: `${app.url}/graphql`, bareUrl: `http://127.0.0.1:${(bare.address() as AddressInfo).port}`, ids });
+  report({
+    type: 'serving',
+    graphqlUrl: `${app.url}/graphql`,
+    bareUrl: `http://127.0.0.1:${(bare.address() as AddressInfo).port}`,
+    ids,
+  });
   onStop(async () => {
     bare.close();
     await app.stop();

@@ -7,10 +7,11 @@
  * `batch`, one frame per event-loop turn carrying that turn's events: the
  * ceiling for `cellBatches`.
  */
-import { WebSocketServer, WebSocket } from 'ws';
+
 import type { AddressInfo } from 'node:net';
+import { DeliverPolicy, type JsMsg, jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { DeliverPolicy, jetstream, type JsMsg } from '@nats-io/jetstream';
+import { WebSocket, WebSocketServer } from 'ws';
 import { onStop, report, runWorker, workerArgs } from '../lib/worker.js';
 
 interface Args {
@@ -35,7 +36,13 @@ runWorker(async () => {
   const flush = () => {
     const changes = pending;
     pending = [];
-    send(JSON.stringify({ id: '1', type: 'next', payload: { data: { cellBatches: { seq: changes[changes.length - 1]!.seq, changes } } } }));
+    send(
+      JSON.stringify({
+        id: '1',
+        type: 'next',
+        payload: { data: { cellBatches: { seq: changes[changes.length - 1]!.seq, changes } } },
+      }),
+    );
   };
   await consumer.consume({
     max_messages: 1000,

@@ -75,8 +75,16 @@ runWorker(async () => {
     measuring = false;
     for (const socket of sockets) socket.terminate();
     const sorted = Float64Array.from(latencies).sort();
-    const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : Number.NaN);
+    const at = (q: number) =>
+      sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : Number.NaN;
     const seconds = (lastAt - firstAt) / 1000;
-    return { received, frames, messagesPerSecond: seconds > 0 ? received / seconds : 0, p50: at(0.5), p99: at(0.99), max: at(1) };
+    return {
+      received,
+      frames,
+      messagesPerSecond: seconds > 0 ? received / seconds : 0,
+      p50: at(0.5),
+      p99: at(0.99),
+      max: at(1),
+    };
   });
 });

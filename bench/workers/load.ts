@@ -25,7 +25,13 @@ runWorker(async () => {
     args.kind === 'graphql-cells'
       ? { method: 'POST', body: JSON.stringify({ query: CELLS_QUERY }) }
       : args.kind === 'graphql-cell'
-        ? { method: 'POST', setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: CELL_QUERY, variables: { id: nextId() } }) }) }
+        ? {
+            method: 'POST',
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({ query: CELL_QUERY, variables: { id: nextId() } }),
+            }),
+          }
         : args.kind === 'bare-cells'
           ? { method: 'GET', path: '/cells?first=50' }
           : { method: 'GET', setupRequest: (req) => ({ ...req, path: `/cell?id=${encodeURIComponent(nextId())}` }) };

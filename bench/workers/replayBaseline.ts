@@ -3,8 +3,9 @@
  * size, doing only JSON.parse per message. What any consumer of this stream
  * pays before doing anything useful: the ceiling for cellgraph's replay.
  */
+
+import { type JsMsg, jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { jetstream, type JsMsg } from '@nats-io/jetstream';
 import { report, runWorker, workerArgs } from '../lib/worker.js';
 
 interface Args {
@@ -37,6 +38,13 @@ runWorker(async () => {
   });
   const seconds = (performance.now() - started) / 1000;
   await nc.close();
-  report({ type: 'done', events: parsed, seconds, eventsPerSecond: parsed / seconds, sink, rss: process.memoryUsage().rss });
+  report({
+    type: 'done',
+    events: parsed,
+    seconds,
+    eventsPerSecond: parsed / seconds,
+    sink,
+    rss: process.memoryUsage().rss,
+  });
   process.exit(0);
 });

@@ -6,7 +6,7 @@ import { createLogger } from '../util/logger.js';
 
 /** `cellgraph serve`: the server, until SIGTERM/SIGINT. */
 export async function serve(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (error) {
@@ -17,7 +17,7 @@ export async function serve(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.CELLGRAPH_LOG_LEVEL);
-  let nats;
+  let nats: Awaited<ReturnType<typeof resolveNats>>;
   try {
     nats = await resolveNats(config, logger);
   } catch (error) {

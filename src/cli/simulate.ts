@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { DEFAULT_NATS_URL, loadConfig } from '../config.js';
 import { simulateEvents } from '../simulator/generator.js';
 import { EventPublisher } from '../simulator/publisher.js';
@@ -52,12 +52,18 @@ export async function simulate(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => controller.abort());
   const events = simulateEvents({ seed, concurrentCells: cells });
   const limited = count > 0 ? take(events, count) : events;
-  logger.info({ url, stream: config.CELLGRAPH_STREAM, count: count || 'unbounded', rate: rate || 'max', seed }, 'simulating');
+  logger.info(
+    { url, stream: config.CELLGRAPH_STREAM, count: count || 'unbounded', rate: rate || 'max', seed },
+    'simulating',
+  );
   const started = Date.now();
   const seqs = await publisher.publish(limited, { rate, signal: controller.signal });
   await publisher.close();
   const seconds = (Date.now() - started) / 1000;
-  logger.info({ published: seqs.length, lastSeq: seqs.at(-1) ?? null, seconds, rate: Math.round(seqs.length / seconds) }, 'simulation done');
+  logger.info(
+    { published: seqs.length, lastSeq: seqs.at(-1) ?? null, seconds, rate: Math.round(seqs.length / seconds) },
+    'simulation done',
+  );
 }
 
 function* take<T>(items: Iterable<T>, count: number): Generator<T> {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  type CloudEvent,
   cellCommandCompletedDataSchema,
   cellDestroyedDataSchema,
   cellFailedDataSchema,
@@ -11,7 +12,6 @@ import {
   formationDataSchema,
   JSON_CONTENT_TYPE,
   uuidSchema,
-  type CloudEvent,
 } from './schemas.js';
 import {
   CELL_COMMAND_COMPLETED,
@@ -19,9 +19,9 @@ import {
   CELL_FAILED,
   CELL_STARTED,
   FORMATION_PREFIX,
+  type FormationPhase,
   isFormationPhase,
   shortTypeName,
-  type FormationPhase,
 } from './types.js';
 
 /** What every decoded event keeps of its envelope. */
@@ -149,7 +149,14 @@ function buildCell(
   if (data.cellId === undefined) return { kind: 'skipped', type: envelope.type, reason: 'cell event without cellId' };
   const action = cellActionOf(envelope.type);
   // One literal, keys in the order the spread of the envelope gave them: same object, no spread per event.
-  const cell: CellEvent = { kind: 'cell', action, id: envelope.id, type: envelope.type, time: envelope.time, cellId: data.cellId };
+  const cell: CellEvent = {
+    kind: 'cell',
+    action,
+    id: envelope.id,
+    type: envelope.type,
+    time: envelope.time,
+    cellId: data.cellId,
+  };
   if (data.specId !== undefined) cell.specId = data.specId;
   if (data.runId !== undefined) cell.runId = data.runId;
   const formationId = data.formationId ?? data.correlation?.formationId ?? extension?.formationId;
@@ -232,7 +239,8 @@ const UUID_PATTERN = (uuidSchema._zod.def as { pattern: RegExp }).pattern;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const optString = (v: unknown) => v === undefined || typeof v === 'string';
 const optNonEmpty = (v: unknown) => v === undefined || (typeof v === 'string' && v.length > 0);
 const optUuid = (v: unknown) => v === undefined || (typeof v === 'string' && UUID_PATTERN.test(v));
@@ -240,23 +248,33 @@ const optUuid = (v: unknown) => v === undefined || (typeof v === 'string' && UUI
 /** Validated cell data, or undefined when zod must decide. */
 function fastCellData(type: string, data: Record<string, unknown>): CellData | undefined {
   const cellId = data['cellId'];
-  if (cellId === undefined ? type === CELL_STARTED || type === CELL_COMMAND_COMPLETED || type === CELL_DESTROYED || type === CELL_FAILED : !(typeof cellId === 'string' && cellId.length > 0)) {
+  if (
+    cellId === undefined
+      ? type === CELL_STARTED || type === CELL_COMMAND_COMPLETED || type === CELL_DESTROYED || type === CELL_FAILED
+      : !(typeof cellId === 'string' && cellId.length > 0)
+  ) {
     return undefined;
   }
   const specId = data['specId'];
-  if (type === CELL_STARTED ? !(typeof specId === 'string' && specId.length > 0) : !optNonEmpty(specId)) return undefined;
+  if (type === CELL_STARTED ? !(typeof specId === 'string' && specId.length > 0) : !optNonEmpty(specId))
+    return undefined;
   if (!optNonEmpty(data['runId']) || !optUuid(data['formationId']) || !optString(data['tenantId'])) return undefined;
   const correlation = data['correlation'];
-  if (correlation !== undefined && !(isPlainObject(correlation) && optUuid(correlation['formationId']) && optString(correlation['tenantId']))) {
+  if (
+    correlation !== undefined &&
+    !(isPlainObject(correlation) && optUuid(correlation['formationId']) && optString(correlation['tenantId']))
+  ) {
     return undefined;
   }
   if (type === CELL_COMMAND_COMPLETED) {
     const exitCode = data['exitCode'];
-    if (!(typeof exitCode === 'number' && Number.isInteger(exitCode) && exitCode >= INT32_MIN && exitCode <= INT32_MAX)) return undefined;
+    if (!(typeof exitCode === 'number' && Number.isInteger(exitCode) && exitCode >= INT32_MIN && exitCode <= INT32_MAX))
+      return undefined;
     const argv = data['argv'];
     if (argv !== undefined && !(Array.isArray(argv) && argv.every((a) => typeof a === 'string'))) return undefined;
     const durationMs = data['durationMs'];
-    if (durationMs !== undefined && !(typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0)) return undefined;
+    if (durationMs !== undefined && !(typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0))
+      return undefined;
     if (!optString(data['spawnError'])) return undefined;
   } else if (type === CELL_DESTROYED) {
     const outcome = data['outcome'];
@@ -273,10 +291,18 @@ function fastCellData(type: string, data: Record<string, unknown>): CellData | u
 const optPlainRecord = (v: unknown) =>
   // zod copies a record key by key (skipping `__proto__`) and looks at `constructor`: objects with either key are left to it.
   v === undefined ||
-  (isPlainObject(v) && Object.getPrototypeOf(v) === Object.prototype && !Object.hasOwn(v, '__proto__') && !Object.hasOwn(v, 'constructor'));
+  (isPlainObject(v) &&
+    Object.getPrototypeOf(v) === Object.prototype &&
+    !Object.hasOwn(v, '__proto__') &&
+    !Object.hasOwn(v, 'constructor'));
 
 /** A well-formed formation event (what formationDataSchema accepts), or undefined when zod must decide. */
-function fastFormation(id: string, type: string, time: string | undefined, data: Record<string, unknown>): DecodedEvent | undefined {
+function fastFormation(
+  id: string,
+  type: string,
+  time: string | undefined,
+  data: Record<string, unknown>,
+): DecodedEvent | undefined {
   const phase = type.slice(FORMATION_PREFIX.length);
   if (!isFormationPhase(phase)) return undefined;
   const formationId = data['formationId'];
@@ -284,7 +310,8 @@ function fastFormation(id: string, type: string, time: string | undefined, data:
   const name = data['name'];
   const document = data['document'];
   const reason = data['reason'];
-  if (!optUuid(formationId) || !optUuid(aliasId) || (formationId === undefined && aliasId === undefined)) return undefined;
+  if (!optUuid(formationId) || !optUuid(aliasId) || (formationId === undefined && aliasId === undefined))
+    return undefined;
   if (!optString(name) || !optString(reason) || !optPlainRecord(document)) return undefined;
   const formation: FormationEvent = {
     kind: 'formation',
@@ -315,7 +342,10 @@ function decodeFast(value: Record<string, unknown>): DecodedEvent | undefined {
     typeof rawType !== 'string' ||
     rawType.length === 0 ||
     !(time === undefined || (typeof time === 'string' && TIME_PATTERN.test(time))) ||
-    !(value['datacontenttype'] === undefined || (typeof value['datacontenttype'] === 'string' && JSON_CONTENT_TYPE.test(value['datacontenttype']))) ||
+    !(
+      value['datacontenttype'] === undefined ||
+      (typeof value['datacontenttype'] === 'string' && JSON_CONTENT_TYPE.test(value['datacontenttype']))
+    ) ||
     !optString(value['subject']) ||
     value['correlation'] !== undefined
   ) {

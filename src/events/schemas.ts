@@ -49,7 +49,10 @@ const cellBase = {
   correlation: correlationSchema.optional(),
 };
 
-export const cellStartedDataSchema = z.looseObject({ ...cellBase, specId: z.string().min(1, 'specId must be a non-empty string') });
+export const cellStartedDataSchema = z.looseObject({
+  ...cellBase,
+  specId: z.string().min(1, 'specId must be a non-empty string'),
+});
 export const cellCommandCompletedDataSchema = z.looseObject({
   ...cellBase,
   exitCode: int32,

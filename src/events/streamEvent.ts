@@ -1,4 +1,4 @@
-import { decodeObject, parseJsonObject, type DecodedEvent, type ParsedBody } from './decode.js';
+import { type DecodedEvent, decodeObject, type ParsedBody, parseJsonObject } from './decode.js';
 import { shortTypeName } from './types.js';
 
 /**
@@ -63,4 +63,12 @@ export function toStreamEvent({ raw, body, event }: DecodedMessage): StreamEvent
     type: typeof rawType === 'string' ? shortTypeName(rawType) : null,
     problem: event.kind === 'rejected' || event.kind === 'skipped' ? event.reason : null,
   };
+}
+
+/** The stream can't be read right now (not connected to NATS). */
+export class StreamUnavailableError extends Error {}
+
+/** Reads stored events back by seq: the port the API reads through, filled by source/'s reader. */
+export interface EventStore {
+  read(after: number, first: number, options?: { types?: ReadonlySet<string>; scanLimit?: number }): Promise<EventPage>;
 }

@@ -36,7 +36,11 @@ export class BatchCache {
     if (!byKey) this.batches.set(first, (byKey = new Map()));
     let batch = byKey.get(key);
     if (!batch) {
-      batch = Object.freeze({ kind: 'BATCH' as const, seq: changes[changes.length - 1]!.seq, changes: Object.freeze(changes) });
+      batch = Object.freeze({
+        kind: 'BATCH' as const,
+        seq: changes[changes.length - 1]!.seq,
+        changes: Object.freeze(changes),
+      });
       byKey.set(key, batch);
     }
     return batch;

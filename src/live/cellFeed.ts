@@ -1,7 +1,7 @@
 import type { CellPredicate } from '../projection/cellFilter.js';
 import type { CellDelta, CellField, CellRecord } from '../projection/records.js';
-import { CoalescingQueue, type ChangeKind, type DeltaMessages } from './changes.js';
-import { SeqFeed, type ControlMessage } from './feed.js';
+import { type ChangeKind, CoalescingQueue, type DeltaMessages } from './changes.js';
+import { type ControlMessage, SeqFeed } from './feed.js';
 
 type CellChangeMessage =
   | { kind: ChangeKind; seq: number; cell: CellRecord; changed: readonly CellField[] }
@@ -12,8 +12,25 @@ export type CellFeedMessage = CellChangeMessage | ControlMessage;
 
 /** Every field a catch-up message may have changed: the client learns the whole record. */
 const ALL_FIELDS: readonly CellField[] = [
-  'id', 'specId', 'runId', 'state', 'status', 'formationId', 'formation', 'tenantId', 'startedAt', 'destroyedAt',
-  'outcome', 'exitCode', 'terminalState', 'reason', 'durationMs', 'firstSeq', 'lastSeq', 'updatedAt', 'eventCount',
+  'id',
+  'specId',
+  'runId',
+  'state',
+  'status',
+  'formationId',
+  'formation',
+  'tenantId',
+  'startedAt',
+  'destroyedAt',
+  'outcome',
+  'exitCode',
+  'terminalState',
+  'reason',
+  'durationMs',
+  'firstSeq',
+  'lastSeq',
+  'updatedAt',
+  'eventCount',
 ];
 
 export interface CatchUp {
@@ -68,7 +85,13 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
       const cell = cells[this.backlogIndex++]!;
       if (cell.lastSeq <= since) continue;
       const matching = this.matches(cell);
-      if (matching) return { kind: mode === 'snapshot' || cell.firstSeq > since ? 'ADDED' : 'UPDATED', seq: cell.lastSeq, cell, changed: ALL_FIELDS };
+      if (matching)
+        return {
+          kind: mode === 'snapshot' || cell.firstSeq > since ? 'ADDED' : 'UPDATED',
+          seq: cell.lastSeq,
+          cell,
+          changed: ALL_FIELDS,
+        };
       if (mode === 'changes') return { kind: 'REMOVED', seq: cell.lastSeq, cell, changed: ALL_FIELDS };
     }
     if (!this.synced) {

@@ -1,5 +1,5 @@
-import type { CellDelta, CellField, CellRecord } from '../projection/records.js';
 import type { CellPredicate } from '../projection/cellFilter.js';
+import type { CellDelta, CellField, CellRecord } from '../projection/records.js';
 
 /**
  * What a subscriber is told about one cell, relative to its filter: ADDED
@@ -119,7 +119,15 @@ export class CoalescingQueue {
     }
     const wasMatching = delta.before !== null && this.matches(delta.before);
     if (changeKind(wasMatching, nowMatching) === null) return false;
-    this.pending.set(delta.after.id, { wasMatching, record: delta.after, seq: delta.seq, changed: delta.changed, shared, firstSeq: delta.seq, merged: false });
+    this.pending.set(delta.after.id, {
+      wasMatching,
+      record: delta.after,
+      seq: delta.seq,
+      changed: delta.changed,
+      shared,
+      firstSeq: delta.seq,
+      merged: false,
+    });
     return true;
   }
 
@@ -130,7 +138,10 @@ export class CoalescingQueue {
     const [id, entry] = first.value;
     this.pending.delete(id);
     const kind = changeKind(entry.wasMatching, this.matches(entry.record))!;
-    if (entry.shared) return entry.merged ? entry.shared.getMerged(kind, entry.firstSeq, () => [...entry.changed]) : entry.shared.get(kind);
+    if (entry.shared)
+      return entry.merged
+        ? entry.shared.getMerged(kind, entry.firstSeq, () => [...entry.changed])
+        : entry.shared.get(kind);
     return { kind, seq: entry.seq, cell: entry.record, changed: [...entry.changed] };
   }
 }

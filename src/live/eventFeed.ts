@@ -1,6 +1,6 @@
 import type { EventPage, StreamEvent } from '../events/streamEvent.js';
 import type { Logger } from '../util/logger.js';
-import { SeqFeed, type ControlMessage } from './feed.js';
+import { type ControlMessage, SeqFeed } from './feed.js';
 
 type EventMessage = { kind: 'EVENT'; seq: number; event: StreamEvent };
 
@@ -75,7 +75,10 @@ export class EventFeed extends SeqFeed<EventMessage> {
         this.wake();
       }
     } catch (error) {
-      this.log?.warn({ err: error, after: cursor, lastDeliveredSeq: this.lastDeliveredSeq }, 'events subscription: reading history failed');
+      this.log?.warn(
+        { err: error, after: cursor, lastDeliveredSeq: this.lastDeliveredSeq },
+        'events subscription: reading history failed',
+      );
       this.fail({ code: 'STREAM_UNAVAILABLE', lastDeliveredSeq: this.lastDeliveredSeq });
       return;
     }

@@ -1,9 +1,9 @@
+import { type DecodedMessage, toStreamEvent } from '../events/streamEvent.js';
 import type { CellPredicate } from '../projection/cellFilter.js';
 import type { Projection } from '../projection/projection.js';
 import type { CellRecord, Delta } from '../projection/records.js';
-import { toStreamEvent, type DecodedMessage } from '../events/streamEvent.js';
 import type { Logger } from '../util/logger.js';
-import { CellFeed, type CatchUp } from './cellFeed.js';
+import { type CatchUp, CellFeed } from './cellFeed.js';
 import { DeltaMessages } from './changes.js';
 import type { FeedFailure } from './endReasons.js';
 import { EventFeed, type ReadPage } from './eventFeed.js';
@@ -120,7 +120,10 @@ export class LiveHub {
    * matching cell; otherwise nothing. Either way ordered by lastSeq, so every
    * delivered seq is a valid resume point.
    */
-  subscribeCells(matches: CellPredicate, options: { after?: number | null; snapshot: boolean; candidates?: Iterable<CellRecord> }): CellFeed {
+  subscribeCells(
+    matches: CellPredicate,
+    options: { after?: number | null; snapshot: boolean; candidates?: Iterable<CellRecord> },
+  ): CellFeed {
     const cursor = this.projection.cursor;
     let catchUp: CatchUp;
     if (options.after != null || options.snapshot) {
@@ -146,7 +149,14 @@ export class LiveHub {
   }
 
   subscribeEvents(after: number, types: ReadonlySet<string> | null, readPage: ReadPage): EventFeed {
-    const feed = new EventFeed(after, this.projection.cursor, types, this.options.eventQueueLimit, readPage, this.options.logger);
+    const feed = new EventFeed(
+      after,
+      this.projection.cursor,
+      types,
+      this.options.eventQueueLimit,
+      readPage,
+      this.options.logger,
+    );
     this.eventFeeds.add(feed);
     feed.onClose(() => {
       this.eventFeeds.delete(feed);

@@ -1,12 +1,14 @@
 // Counts the cells a filter matches, without reading a page.
-import { asSelection, candidates, type CellFilterOrSelection, type CellSelection } from './cellSelection.js';
+import { asSelection, type CellFilterOrSelection, type CellSelection, candidates } from './cellSelection.js';
 import type { Projection } from './projection.js';
 import type { CellOutcome, CellState } from './records.js';
 
 /** The states a selection asks for when it asks for nothing else: the projection keeps those counts. */
 function onlyStates({ filter }: CellSelection): readonly CellState[] | null {
   if (!filter) return [];
-  const statesOnly = Object.entries(filter).every(([key, value]) => key === 'states' || value === null || value === undefined);
+  const statesOnly = Object.entries(filter).every(
+    ([key, value]) => key === 'states' || value === null || value === undefined,
+  );
   return statesOnly ? (filter.states ?? []) : null;
 }
 

@@ -28,7 +28,11 @@ function timeBound(value: string | null | undefined, what: string): number | nul
   return ms;
 }
 
-function rangeMatcher(range: TimeRange | null | undefined, pick: (c: CellRecord) => string | null, what: string): CellPredicate | null {
+function rangeMatcher(
+  range: TimeRange | null | undefined,
+  pick: (c: CellRecord) => string | null,
+  what: string,
+): CellPredicate | null {
   if (!range) return null;
   const from = timeBound(range.from, `${what}.from`);
   const to = timeBound(range.to, `${what}.to`);

@@ -1,6 +1,6 @@
 // Reads one page of cells in a given order, between page cursors.
-import { compareKeys, DEFAULT_CELL_ORDER, orderKeyOf, type CellOrder, type OrderKey } from './cellOrder.js';
-import { asSelection, candidates, type CellFilterOrSelection } from './cellSelection.js';
+import { type CellOrder, compareKeys, DEFAULT_CELL_ORDER, type OrderKey, orderKeyOf } from './cellOrder.js';
+import { asSelection, type CellFilterOrSelection, candidates } from './cellSelection.js';
 import type { Projection } from './projection.js';
 import type { CellRecord } from './records.js';
 import { selectTop } from './sorted.js';

@@ -1,5 +1,5 @@
 // A cell filter compiled once per request, and the cells it can possibly match.
-import { compileCellFilter, type CellFilter, type CellPredicate } from './cellFilter.js';
+import { type CellFilter, type CellPredicate, compileCellFilter } from './cellFilter.js';
 import type { Projection } from './projection.js';
 import type { CellRecord } from './records.js';
 

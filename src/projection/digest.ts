@@ -9,9 +9,11 @@ import type { Projection } from './projection.js';
 export function projectionDigest(projection: Projection): string {
   const hash = createHash('sha256');
   const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  for (const id of [...projection.cells.keys()].sort(byId)) hash.update(JSON.stringify(projection.cells.get(id))).update('\n');
+  for (const id of [...projection.cells.keys()].sort(byId))
+    hash.update(JSON.stringify(projection.cells.get(id))).update('\n');
   hash.update('--formations--\n');
-  for (const id of [...projection.formations.keys()].sort(byId)) hash.update(JSON.stringify(projection.formations.get(id))).update('\n');
+  for (const id of [...projection.formations.keys()].sort(byId))
+    hash.update(JSON.stringify(projection.formations.get(id))).update('\n');
   hash.update(JSON.stringify(projection.counts));
   return hash.digest('hex');
 }

@@ -1,10 +1,10 @@
 import type { FormationEvent } from '../events/decode.js';
 import type { FormationPhase } from '../events/types.js';
 import {
-  TERMINAL_FORMATION_STATUSES,
   type FormationField,
   type FormationRecord,
   type FormationStatus,
+  TERMINAL_FORMATION_STATUSES,
 } from './records.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -18,7 +18,11 @@ const STATUS_OF_PHASE: Record<FormationPhase, FormationStatus> = {
   failed: 'FAILED',
 };
 
-export function reduceFormation(previous: FormationRecord | undefined, event: FormationEvent, seq: number): FormationRecord {
+export function reduceFormation(
+  previous: FormationRecord | undefined,
+  event: FormationEvent,
+  seq: number,
+): FormationRecord {
   const next: Mutable<FormationRecord> = previous
     ? { ...previous }
     : {

@@ -2,8 +2,17 @@ import type { DecodedEvent } from '../events/decode.js';
 import { changedCellFields, reduceCell } from './cellReducer.js';
 import { DedupWindow } from './dedupWindow.js';
 import { changedFormationFields, reduceFormation } from './formationReducer.js';
+import type {
+  CellDelta,
+  CellField,
+  CellRecord,
+  CellState,
+  Delta,
+  FormationDelta,
+  FormationField,
+  FormationRecord,
+} from './records.js';
 import { partitionPoint } from './sorted.js';
-import type { CellDelta, CellField, CellRecord, CellState, Delta, FormationDelta, FormationField, FormationRecord } from './records.js';
 
 export interface Rejection {
   readonly seq: number;
@@ -121,7 +130,8 @@ export class Projection {
         return 'rejected';
       case 'skipped': {
         this.counts.skipped += 1;
-        const key = this.skippedByType.has(event.type) || this.skippedByType.size < MAX_SKIPPED_TYPES ? event.type : '(other)';
+        const key =
+          this.skippedByType.has(event.type) || this.skippedByType.size < MAX_SKIPPED_TYPES ? event.type : '(other)';
         this.skippedByType.set(key, (this.skippedByType.get(key) ?? 0) + 1);
         return 'skipped';
       }

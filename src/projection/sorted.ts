@@ -21,13 +21,22 @@ export function partitionPoint(length: number, before: (index: number) => boolea
  * O(n log want) and keeps only `want` items, where sorting everything would
  * cost O(n log n) and hold every match: a page is small, a projection is not.
  */
-export function selectTop<T>(items: Iterable<T>, want: number, accepts: (item: T) => boolean, cmp: (a: T, b: T) => number): T[] {
+export function selectTop<T>(
+  items: Iterable<T>,
+  want: number,
+  accepts: (item: T) => boolean,
+  cmp: (a: T, b: T) => number,
+): T[] {
   const best: T[] = [];
   for (const item of items) {
     if (!accepts(item)) continue;
     if (best.length === want && cmp(item, best[want - 1]!) >= 0) continue;
     // After every equal item already kept: ties keep their arrival order.
-    best.splice(partitionPoint(best.length, (i) => cmp(best[i]!, item) <= 0), 0, item);
+    best.splice(
+      partitionPoint(best.length, (i) => cmp(best[i]!, item) <= 0),
+      0,
+      item,
+    );
     if (best.length > want) best.pop();
   }
   return best;

@@ -8,7 +8,11 @@ import { apiError, ErrorCode } from './errors.js';
  * configured wait it fails with CURSOR_AHEAD, naming the argument and the
  * cursor reached, so the client can retry or go elsewhere.
  */
-export async function awaitSeq(ctx: AppContext, argument: 'minSeq' | 'after', seq: number | null | undefined): Promise<void> {
+export async function awaitSeq(
+  ctx: AppContext,
+  argument: 'minSeq' | 'after',
+  seq: number | null | undefined,
+): Promise<void> {
   if (seq == null || seq <= ctx.projection.cursor) return;
   if (await ctx.clock.waitFor(seq, ctx.config.CELLGRAPH_MIN_SEQ_WAIT_MS)) return;
   throw apiError(

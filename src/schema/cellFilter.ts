@@ -36,7 +36,10 @@ export type CellFilterArg = typeof CellFilterInput.$inferInput;
  * compiled once: the request pages, counts or subscribes with the result.
  * A contradiction or bad bound is BAD_FILTER.
  */
-export function toCellSelection(input: CellFilterArg | null | undefined, scope: Pick<CellFilter, 'formationId'> = {}): CellSelection {
+export function toCellSelection(
+  input: CellFilterArg | null | undefined,
+  scope: Pick<CellFilter, 'formationId'> = {},
+): CellSelection {
   const filter = { ...toCellFilter(input), ...scope };
   for (const range of ['startedAt', 'destroyedAt'] as const) {
     const r = filter[range];

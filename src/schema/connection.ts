@@ -1,5 +1,5 @@
 // The parts every Relay connection of this API shares: its extra fields (totalCount, cursor) and its page shape.
-import { builder } from './builder.js';
+import type { builder } from './builder.js';
 
 type Types = typeof builder.$inferSchemaTypes;
 type ConnectionExtras = Types['Connection'];

@@ -1,9 +1,9 @@
 import type { Config } from '../config.js';
-import type { Projection } from '../projection/projection.js';
+import type { EventStore } from '../events/streamEvent.js';
+import type { SourceStatus } from '../events/streamStatus.js';
 import type { CursorClock } from '../live/cursorClock.js';
 import type { LiveHub } from '../live/hub.js';
-import type { EventReader } from '../source/eventReader.js';
-import type { SourceStatus } from '../source/jetstreamSource.js';
+import type { Projection } from '../projection/projection.js';
 
 /** What every resolver can reach. Built once per server, shared by all requests. */
 export interface AppContext {
@@ -12,6 +12,6 @@ export interface AppContext {
   clock: CursorClock;
   sourceStatus(): SourceStatus;
   streamName: string;
-  events: EventReader;
+  events: EventStore;
   hub: LiveHub;
 }

@@ -1,13 +1,12 @@
-import { CELL_ORDER_FIELDS } from '../projection/cellOrder.js';
+import type { CELL_ORDER_FIELDS } from '../projection/cellOrder.js';
 import { CELL_OUTCOMES, CELL_STATES, FORMATION_STATUSES, TERMINAL_STATES } from '../projection/records.js';
 import { builder } from './builder.js';
 
 // GraphQL enum values are the upper-case names; internal values stay as the event log spells them.
 function valuesOf<T extends string>(names: readonly T[], descriptions: Partial<Record<T, string>> = {}) {
-  return Object.fromEntries(names.map((name) => [name.toUpperCase(), { value: name, description: descriptions[name] }])) as Record<
-    Uppercase<T>,
-    { value: T; description?: string }
-  >;
+  return Object.fromEntries(
+    names.map((name) => [name.toUpperCase(), { value: name, description: descriptions[name] }]),
+  ) as Record<Uppercase<T>, { value: T; description?: string }>;
 }
 
 export const CellStateEnum = builder.enumType('CellState', {
@@ -38,12 +37,18 @@ export const FormationStatusEnum = builder.enumType('FormationStatus', {
 
 export const CellOrderFieldEnum = builder.enumType('CellOrderField', {
   values: {
-    FIRST_SEEN: { value: 'FIRST_SEEN', description: 'Seq of the first event of the cell (default; stable while paging).' },
+    FIRST_SEEN: {
+      value: 'FIRST_SEEN',
+      description: 'Seq of the first event of the cell (default; stable while paging).',
+    },
     LAST_SEQ: { value: 'LAST_SEQ', description: 'Seq of the last change: recently changed cells first with DESC.' },
     ID: { value: 'ID' },
     STARTED_AT: { value: 'STARTED_AT', description: 'Cells not started yet sort last.' },
     DESTROYED_AT: { value: 'DESTROYED_AT', description: 'Cells not destroyed yet sort last.' },
-  } as const satisfies Record<(typeof CELL_ORDER_FIELDS)[number], { value: (typeof CELL_ORDER_FIELDS)[number]; description?: string }>,
+  } as const satisfies Record<
+    (typeof CELL_ORDER_FIELDS)[number],
+    { value: (typeof CELL_ORDER_FIELDS)[number]; description?: string }
+  >,
 });
 
 export const OrderDirectionEnum = builder.enumType('OrderDirection', {

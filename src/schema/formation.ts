@@ -15,9 +15,17 @@ FormationRef.implement({
     id: t.expose('id', { type: 'UUID' }),
     name: t.exposeString('name', { nullable: true }),
     status: t.expose('status', { type: FormationStatusEnum }),
-    document: t.expose('document', { type: 'JSON', nullable: true, description: 'The formation document, as last sent.' }),
+    document: t.expose('document', {
+      type: 'JSON',
+      nullable: true,
+      description: 'The formation document, as last sent.',
+    }),
     reason: t.exposeString('reason', { nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', nullable: true, description: 'CloudEvent time of the first event of the formation.' }),
+    createdAt: t.expose('createdAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'CloudEvent time of the first event of the formation.',
+    }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
     firstSeq: t.expose('firstSeq', { type: 'Seq' }),
     lastSeq: t.expose('lastSeq', { type: 'Seq' }),
@@ -69,9 +77,14 @@ builder.queryFields((t) => ({
         const after = args.after ? decodeCursor(args.after, 'FORMATION') : null;
         const before = args.before ? decodeCursor(args.before, 'FORMATION') : null;
         const { projection } = ctx;
-        const matching = projection.formationIdsInFirstSeenOrder().map((id) => projection.formations.get(id)!).filter(matches);
+        const matching = projection
+          .formationIdsInFirstSeenOrder()
+          .map((id) => projection.formations.get(id)!)
+          .filter(matches);
         const all = matching.filter(
-          (f) => (after === null || f.firstSeq > (after.key as number)) && (before === null || f.firstSeq < (before.key as number)),
+          (f) =>
+            (after === null || f.firstSeq > (after.key as number)) &&
+            (before === null || f.firstSeq < (before.key as number)),
         );
         const size = first ?? last ?? 0;
         const nodes = first !== null ? all.slice(0, size) : all.slice(Math.max(0, all.length - size));

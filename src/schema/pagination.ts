@@ -15,11 +15,17 @@ export function pageSize(args: PageArgs, ctx: AppContext): { first: number | nul
   if (args.first != null && args.last != null) {
     throw apiError(ErrorCode.BAD_ARGUMENT, 'Pass either first or last, not both.');
   }
-  for (const [name, value] of [['first', args.first], ['last', args.last]] as const) {
+  for (const [name, value] of [
+    ['first', args.first],
+    ['last', args.last],
+  ] as const) {
     if (value == null) continue;
     if (value < 0) throw apiError(ErrorCode.BAD_ARGUMENT, `${name} must not be negative.`);
     if (value > max) {
-      throw limitError('pageSize', `${name} is ${value}, above the page size limit of ${max}.`, { max, argument: name });
+      throw limitError('pageSize', `${name} is ${value}, above the page size limit of ${max}.`, {
+        max,
+        argument: name,
+      });
     }
   }
   if (args.first == null && args.last == null) return { first: ctx.config.CELLGRAPH_DEFAULT_PAGE_SIZE, last: null };
@@ -36,7 +42,10 @@ export function decodeCursor(cursor: string, order: string): { key: number | str
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw apiError(ErrorCode.BAD_CURSOR, 'Malformed page cursor: pass back an edge cursor or pageInfo cursor unchanged.');
+    throw apiError(
+      ErrorCode.BAD_CURSOR,
+      'Malformed page cursor: pass back an edge cursor or pageInfo cursor unchanged.',
+    );
   }
   if (
     !Array.isArray(parsed) ||
@@ -44,10 +53,16 @@ export function decodeCursor(cursor: string, order: string): { key: number | str
     typeof parsed[2] !== 'string' ||
     !(parsed[1] === null || typeof parsed[1] === 'number' || typeof parsed[1] === 'string')
   ) {
-    throw apiError(ErrorCode.BAD_CURSOR, 'Malformed page cursor: pass back an edge cursor or pageInfo cursor unchanged.');
+    throw apiError(
+      ErrorCode.BAD_CURSOR,
+      'Malformed page cursor: pass back an edge cursor or pageInfo cursor unchanged.',
+    );
   }
   if (parsed[0] !== order) {
-    throw apiError(ErrorCode.BAD_CURSOR, `This cursor belongs to order ${String(parsed[0])}, not ${order}: restart paging without after/before.`);
+    throw apiError(
+      ErrorCode.BAD_CURSOR,
+      `This cursor belongs to order ${String(parsed[0])}, not ${order}: restart paging without after/before.`,
+    );
   }
   return { key: parsed[1], id: parsed[2] };
 }

@@ -1,8 +1,8 @@
-import type { ReplayProgressSnapshot } from '../source/replayProgress.js';
-import type { Rejection } from '../projection/projection.js';
-import { builder } from './builder.js';
-import { awaitSeq } from './awaitSeq.js';
+import type { ReplayProgressSnapshot } from '../events/streamStatus.js';
 import { DigestCache } from '../projection/digest.js';
+import type { Rejection } from '../projection/projection.js';
+import { awaitSeq } from './awaitSeq.js';
+import { builder } from './builder.js';
 
 const digests = new DigestCache();
 
@@ -32,35 +32,52 @@ const SkippedTypeRef = builder.objectRef<{ type: string; count: number }>('Skipp
 });
 
 const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implement({
-  description: 'State of this replica\'s projection and of its stream.',
+  description: "State of this replica's projection and of its stream.",
   fields: (t) => ({
     stream: t.string({ resolve: (_p, _a, ctx) => ctx.streamName }),
     cursor: t.field({ type: 'Seq', description: 'Highest seq applied.', resolve: (p) => p.readAt }),
-    streamLastSeq: t.field({ type: 'Seq', description: 'Last seq of the stream, as last seen.', resolve: (_p, _a, ctx) => ctx.sourceStatus().streamLastSeq }),
+    streamLastSeq: t.field({
+      type: 'Seq',
+      description: 'Last seq of the stream, as last seen.',
+      resolve: (_p, _a, ctx) => ctx.sourceStatus().streamLastSeq,
+    }),
     lag: t.field({
       type: 'Seq',
       description: 'streamLastSeq - cursor: events stored but not applied yet.',
       resolve: (p, _a, ctx) => Math.max(0, ctx.sourceStatus().streamLastSeq - p.readAt),
     }),
-    ready: t.boolean({ description: 'Caught up with the stream last seq read at boot.', resolve: (_p, _a, ctx) => ctx.sourceStatus().ready }),
+    ready: t.boolean({
+      description: 'Caught up with the stream last seq read at boot.',
+      resolve: (_p, _a, ctx) => ctx.sourceStatus().ready,
+    }),
     connected: t.boolean({ resolve: (_p, _a, ctx) => ctx.sourceStatus().connected }),
     lastError: t.string({ nullable: true, resolve: (_p, _a, ctx) => ctx.sourceStatus().lastError }),
     replay: t.field({ type: ReplayProgressRef, resolve: (_p, _a, ctx) => ctx.sourceStatus().replay }),
     cellCount: t.int({ resolve: (_p, _a, ctx) => ctx.projection.cells.size }),
     formationCount: t.int({ resolve: (_p, _a, ctx) => ctx.projection.formations.size }),
-    applied: t.int({ description: 'Events that changed a record.', resolve: (_p, _a, ctx) => ctx.projection.counts.applied }),
+    applied: t.int({
+      description: 'Events that changed a record.',
+      resolve: (_p, _a, ctx) => ctx.projection.counts.applied,
+    }),
     duplicates: t.int({
       description: 'Re-published events (same CloudEvent id) dropped without effect.',
       resolve: (_p, _a, ctx) => ctx.projection.counts.duplicates,
     }),
-    skipped: t.int({ description: 'Valid events of types cellgraph does not project.', resolve: (_p, _a, ctx) => ctx.projection.counts.skipped }),
-    rejected: t.int({ description: 'Malformed events: counted and skipped.', resolve: (_p, _a, ctx) => ctx.projection.counts.rejected }),
+    skipped: t.int({
+      description: 'Valid events of types cellgraph does not project.',
+      resolve: (_p, _a, ctx) => ctx.projection.counts.skipped,
+    }),
+    rejected: t.int({
+      description: 'Malformed events: counted and skipped.',
+      resolve: (_p, _a, ctx) => ctx.projection.counts.rejected,
+    }),
     skippedTypes: t.field({
       type: [SkippedTypeRef],
       resolve: (_p, _a, ctx) => [...ctx.projection.skippedByType].map(([type, count]) => ({ type, count })),
     }),
     digest: t.string({
-      description: 'SHA-256 of every record and the counts. Replicas at the same cursor have the same digest; compare them to prove convergence.',
+      description:
+        'SHA-256 of every record and the counts. Replicas at the same cursor have the same digest; compare them to prove convergence.',
       // Fields of one query resolve in the same turn of the event loop, before the next message is applied,
       // so the digest is of the projection at `cursor`.
       resolve: (_p, _a, ctx) => digests.get(ctx.projection),

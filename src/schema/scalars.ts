@@ -11,7 +11,9 @@ const invalid = (message: string) => new GraphQLError(message);
 function toSeq(value: unknown): number {
   const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > SEQ_MAX) {
-    throw invalid(`Seq must be a non-negative integer up to ${SEQ_MAX} (number or decimal string), got ${JSON.stringify(value)}`);
+    throw invalid(
+      `Seq must be a non-negative integer up to ${SEQ_MAX} (number or decimal string), got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
@@ -23,11 +25,13 @@ function toSeq(value: unknown): number {
  */
 export const SeqScalar = new GraphQLScalarType<number, number>({
   name: 'Seq',
-  description: 'A JetStream stream sequence number: the cursor and version of everything. A JSON number, exact up to 2^53-1; input also accepts a decimal string.',
+  description:
+    'A JetStream stream sequence number: the cursor and version of everything. A JSON number, exact up to 2^53-1; input also accepts a decimal string.',
   serialize: toSeq,
   parseValue: toSeq,
   parseLiteral(ast: ValueNode) {
-    if (ast.kind === Kind.INT || ast.kind === Kind.STRING) return toSeq(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
+    if (ast.kind === Kind.INT || ast.kind === Kind.STRING)
+      return toSeq(ast.kind === Kind.INT ? Number(ast.value) : ast.value);
     throw invalid('Seq must be an integer or a decimal string literal');
   },
 });
@@ -46,7 +50,8 @@ function toDateTime(value: unknown): string {
  */
 export const DateTimeScalar = new GraphQLScalarType<string, string>({
   name: 'DateTime',
-  description: 'An RFC 3339 timestamp such as 2026-11-28T15:37:14.123456789Z, served with the precision the event carried.',
+  description:
+    'An RFC 3339 timestamp such as 2026-11-28T15:37:14.123456789Z, served with the precision the event carried.',
   serialize: toDateTime,
   parseValue: toDateTime,
   parseLiteral(ast: ValueNode) {

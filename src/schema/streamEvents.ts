@@ -1,10 +1,8 @@
-import type { StreamEvent } from '../events/streamEvent.js';
-import { StreamUnavailableError } from '../source/eventReader.js';
+import { type StreamEvent, StreamUnavailableError } from '../events/streamEvent.js';
+import { shortTypeName } from '../events/types.js';
 import { builder } from './builder.js';
 import { streamUnavailableError } from './endReasons.js';
-import { apiError, ErrorCode, limitError } from './errors.js';
 import { pageSize } from './pagination.js';
-import { shortTypeName } from '../events/types.js';
 
 export const StreamEventRef = builder.objectRef<StreamEvent>('StreamEvent').implement({
   description: 'One message of the stream, as stored, with its seq.',
@@ -12,9 +10,19 @@ export const StreamEventRef = builder.objectRef<StreamEvent>('StreamEvent').impl
     seq: t.expose('seq', { type: 'Seq' }),
     subject: t.exposeString('subject'),
     storedAt: t.expose('storedAt', { type: 'DateTime', description: 'When JetStream stored it.' }),
-    type: t.exposeString('type', { nullable: true, description: 'Short type name (cell.lifecycle.v1.started), whatever spelling was sent.' }),
-    event: t.expose('event', { type: 'JSON', nullable: true, description: 'The CloudEvent as sent; null when the body is not a JSON object.' }),
-    problem: t.exposeString('problem', { nullable: true, description: 'Why the projection rejected or skipped it; null when applied.' }),
+    type: t.exposeString('type', {
+      nullable: true,
+      description: 'Short type name (cell.lifecycle.v1.started), whatever spelling was sent.',
+    }),
+    event: t.expose('event', {
+      type: 'JSON',
+      nullable: true,
+      description: 'The CloudEvent as sent; null when the body is not a JSON object.',
+    }),
+    problem: t.exposeString('problem', {
+      nullable: true,
+      description: 'Why the projection rejected or skipped it; null when applied.',
+    }),
   }),
 });
 

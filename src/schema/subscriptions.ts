@@ -1,8 +1,8 @@
-import type { CellFeedMessage } from '../live/cellFeed.js';
-import type { EventFeedMessage } from '../live/eventFeed.js';
-import { BatchCache, BatchFeed, type CellBatch, type CellBatchMessage } from '../live/batchFeed.js';
 import { shortTypeName } from '../events/types.js';
-import { isFeedError, type FeedError } from '../live/endReasons.js';
+import { BatchCache, BatchFeed, type CellBatch, type CellBatchMessage } from '../live/batchFeed.js';
+import type { CellFeedMessage } from '../live/cellFeed.js';
+import { type FeedError, isFeedError } from '../live/endReasons.js';
+import type { EventFeedMessage } from '../live/eventFeed.js';
 import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
 import { CellRecordRef } from './cell.js';
@@ -19,7 +19,10 @@ const ChangeKindEnum = builder.enumType('ChangeKind', {
     UPDATED: { description: 'The cell matched and still matches; `changedFields` says what changed.' },
     REMOVED: { description: 'The cell no longer matches the filter: drop it from the view.' },
     SYNCED: { description: 'Catch-up is over: the view equals the projection at `seq`. Live changes follow.' },
-    BOOKMARK: { description: 'Nothing pending: the view is current as of `seq`. Sent to idle subscriptions so the resume point stays fresh.' },
+    BOOKMARK: {
+      description:
+        'Nothing pending: the view is current as of `seq`. Sent to idle subscriptions so the resume point stays fresh.',
+    },
     SHUTDOWN: { description: 'The server is stopping: resume (here or on another replica) with after: seq.' },
   } as const,
 });
@@ -43,13 +46,19 @@ type CellChangeMessage = Exclude<CellFeedMessage, FeedError>;
 type EventMessage = Exclude<EventFeedMessage, FeedError>;
 
 const CellChangeRef = builder.objectRef<CellChangeMessage>('CellChange').implement({
-  description: 'One message of a cells subscription. Every message carries a seq; seqs never decrease, and any of them is a valid `after` to resume from.',
+  description:
+    'One message of a cells subscription. Every message carries a seq; seqs never decrease, and any of them is a valid `after` to resume from.',
   fields: (t) => ({
     kind: t.field({ type: ChangeKindEnum, resolve: (m) => m.kind }),
     seq: t.field({ type: 'Seq', resolve: (m) => m.seq }),
-    id: t.string({ nullable: true, description: 'The cell id, for ADDED/UPDATED/REMOVED.', resolve: (m) => ('cell' in m ? m.cell.id : null) }),
+    id: t.string({
+      nullable: true,
+      description: 'The cell id, for ADDED/UPDATED/REMOVED.',
+      resolve: (m) => ('cell' in m ? m.cell.id : null),
+    }),
     changedFields: t.stringList({
-      description: 'Names of the CellRecord fields that changed since the last message about this cell (all fields during catch-up).',
+      description:
+        'Names of the CellRecord fields that changed since the last message about this cell (all fields during catch-up).',
       resolve: (m) => ('changed' in m ? [...m.changed] : []),
     }),
     cell: t.field({
@@ -65,7 +74,11 @@ const CellChangeBatchRef = builder.objectRef<CellBatch>('CellChangeBatch').imple
   description:
     'Several messages of a cells subscription at once, in order: everything pending for this subscriber when the batch was taken, up to maxBatch. Same guarantees as `cells`, message by message.',
   fields: (t) => ({
-    seq: t.field({ type: 'Seq', description: 'The seq of the last change in the batch: a valid resume point (`after`).', resolve: (b) => b.seq }),
+    seq: t.field({
+      type: 'Seq',
+      description: 'The seq of the last change in the batch: a valid resume point (`after`).',
+      resolve: (b) => b.seq,
+    }),
     changes: t.field({ type: [CellChangeRef], resolve: (b) => b.changes }),
   }),
 });
@@ -83,7 +96,8 @@ const EventFeedMessageRef = builder.objectRef<EventMessage>('EventFeedMessage').
 });
 
 function ensureAccepting(ctx: AppContext): void {
-  if (!ctx.hub.accepting) throw apiError(ErrorCode.SHUTTING_DOWN, 'The server is shutting down: subscribe on another replica.');
+  if (!ctx.hub.accepting)
+    throw apiError(ErrorCode.SHUTTING_DOWN, 'The server is shutting down: subscribe on another replica.');
 }
 
 /** Unwraps a feed message for the field; a failure becomes the GraphQL error of the last message. */
@@ -95,13 +109,15 @@ function deliver<T extends { kind: string }>(message: T | FeedError): T {
 const afterArg = 'Resume point: the last seq you received. Catch-up covers every change after it.';
 
 builder.subscriptionType({
-  description: 'Live views with gap-free resume: every message carries the stream seq; resubscribe with after: <last seq> to continue, here or on another replica.',
+  description:
+    'Live views with gap-free resume: every message carries the stream seq; resubscribe with after: <last seq> to continue, here or on another replica.',
 });
 
 builder.subscriptionFields((t) => ({
   cells: t.field({
     type: CellChangeRef,
-    description: 'Changes to the cells matching a filter: catch-up (snapshot, or changes since after), SYNCED, then live changes and idle BOOKMARKs.',
+    description:
+      'Changes to the cells matching a filter: catch-up (snapshot, or changes since after), SYNCED, then live changes and idle BOOKMARKs.',
     args: {
       filter: t.arg({ type: CellFilterInput }),
       include: t.arg({ type: IncludeEnum, defaultValue: 'CHANGES', required: true }),
@@ -123,27 +139,39 @@ builder.subscriptionFields((t) => ({
       filter: t.arg({ type: CellFilterInput }),
       include: t.arg({ type: IncludeEnum, defaultValue: 'CHANGES', required: true }),
       after: t.arg({ type: 'Seq', description: afterArg }),
-      maxBatch: t.arg.int({ defaultValue: 500, required: true, description: `Most changes in one batch, 1 to ${MAX_BATCH}.` }),
+      maxBatch: t.arg.int({
+        defaultValue: 500,
+        required: true,
+        description: `Most changes in one batch, 1 to ${MAX_BATCH}.`,
+      }),
     },
     subscribe: async (_root, { filter, include, after, maxBatch }, ctx) => {
       ensureAccepting(ctx);
-      if (maxBatch < 1 || maxBatch > MAX_BATCH) throw apiError(ErrorCode.BAD_ARGUMENT, `maxBatch must be between 1 and ${MAX_BATCH}.`);
+      if (maxBatch < 1 || maxBatch > MAX_BATCH)
+        throw apiError(ErrorCode.BAD_ARGUMENT, `maxBatch must be between 1 and ${MAX_BATCH}.`);
       const { matches } = toCellSelection(filter);
       await awaitSeq(ctx, 'after', after);
-      return new BatchFeed(ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' }), maxBatch, batchCache, ctx.hub);
+      return new BatchFeed(
+        ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' }),
+        maxBatch,
+        batchCache,
+        ctx.hub,
+      );
     },
     resolve: (message: CellBatchMessage) => deliver(message),
   }),
   cell: t.field({
     type: CellChangeRef,
-    description: 'Changes to one cell: its current record (if it exists) or the changes since after, SYNCED, then live changes.',
+    description:
+      'Changes to one cell: its current record (if it exists) or the changes since after, SYNCED, then live changes.',
     args: {
       id: t.arg.string({ required: true }),
       after: t.arg({ type: 'Seq', description: afterArg }),
     },
     subscribe: async (_root, { id, after }, ctx) => {
       ensureAccepting(ctx);
-      if (id.length === 0 || id.length > 512) throw apiError(ErrorCode.BAD_ARGUMENT, 'id must be a non-empty string of at most 512 characters.');
+      if (id.length === 0 || id.length > 512)
+        throw apiError(ErrorCode.BAD_ARGUMENT, 'id must be a non-empty string of at most 512 characters.');
       await awaitSeq(ctx, 'after', after);
       const current = ctx.projection.cells.get(id);
       return ctx.hub.subscribeCells((cell) => cell.id === id, {
@@ -156,7 +184,8 @@ builder.subscriptionFields((t) => ({
   }),
   events: t.field({
     type: EventFeedMessageRef,
-    description: 'The raw event feed: stored events with seq > after read back from the stream, then live events, and idle BOOKMARKs. A subscriber that falls too far behind gets LAGGED with the last delivered seq.',
+    description:
+      'The raw event feed: stored events with seq > after read back from the stream, then live events, and idle BOOKMARKs. A subscriber that falls too far behind gets LAGGED with the last delivered seq.',
     args: {
       after: t.arg({ type: 'Seq', description: 'Events with seq > after. Default: from now.' }),
       types: t.arg.stringList({ description: 'Only these types, full or short names.' }),
@@ -178,8 +207,12 @@ const LiveStatsRef = builder.objectRef<ReturnType<AppContext['hub']['stats']>>('
     cellSubscriptions: t.exposeInt('cellSubscriptions'),
     eventSubscriptions: t.exposeInt('eventSubscriptions'),
     queuedMessages: t.exposeInt('queuedMessages', { description: 'Messages waiting in all subscription queues.' }),
-    maxQueueDepth: t.exposeInt('maxQueueDepth', { description: 'Largest queue of one subscription (bounded by the cells it watches).' }),
-    coalesced: t.exposeInt('coalesced', { description: 'Cell changes merged into a pending one for a slow subscriber.' }),
+    maxQueueDepth: t.exposeInt('maxQueueDepth', {
+      description: 'Largest queue of one subscription (bounded by the cells it watches).',
+    }),
+    coalesced: t.exposeInt('coalesced', {
+      description: 'Cell changes merged into a pending one for a slow subscriber.',
+    }),
     lagged: t.exposeInt('lagged', { description: 'Raw event subscriptions ended with LAGGED.' }),
   }),
 });

@@ -1,13 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
-import type { CellgraphYoga } from './yoga.js';
+import { WebSocketServer } from 'ws';
 import type { Logger } from '../util/logger.js';
 import type { Metrics } from './metrics.js';
 import { TokenCheck, wsAuthorizer } from './plugins/auth.js';
 import { SharedFrames } from './sharedFrames.js';
+import type { CellgraphYoga } from './yoga.js';
 
 export interface HttpServerOptions {
   yoga: CellgraphYoga;
@@ -75,12 +75,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           socket: ctx.extra.socket,
           params: payload,
         });
-        let document;
+        let document: DocumentNode;
         try {
           document = parse(payload.query);
         } catch (error) {
           // graphql-ws accepts only GraphQLErrors here; anything else would close the socket with 4500.
-          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax Error: unparsable document.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          return [
+            error instanceof GraphQLError
+              ? error
+              : new GraphQLError('Syntax Error: unparsable document.', {
+                  extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+                }),
+          ];
         }
         const args: ExecutionArgs = {
           schema,

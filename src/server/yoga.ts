@@ -1,10 +1,10 @@
-import type { GraphQLSchema } from 'graphql';
-import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { useDisableIntrospection } from '@envelop/disable-introspection';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { useDisableIntrospection } from '@envelop/disable-introspection';
-import { buildSchema } from '../schema/index.js';
+import type { GraphQLSchema } from 'graphql';
+import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { AppContext } from '../schema/context.js';
+import { buildSchema } from '../schema/index.js';
 import type { Metrics } from './metrics.js';
 import { TokenCheck, useBearerAuth } from './plugins/auth.js';
 import { useRequestBodyLimit } from './plugins/bodyLimit.js';
@@ -12,10 +12,10 @@ import { useCostLimit } from './plugins/costLimit.js';
 import { useDocumentLimits } from './plugins/documentLimits.js';
 import { useErrorCodes } from './plugins/errorCodes.js';
 import { useHttpErrorBodies } from './plugins/httpErrors.js';
-import { useMetrics } from './plugins/metrics.js';
-import { useSubscriptionLimits } from './plugins/subscriptionLimits.js';
 import { useJitQueries } from './plugins/jitQueries.js';
+import { useMetrics } from './plugins/metrics.js';
 import { useSharedSubscriptions } from './plugins/sharedSubscriptions.js';
+import { useSubscriptionLimits } from './plugins/subscriptionLimits.js';
 
 export type CellgraphYoga = YogaServerInstance<Record<string, unknown>, AppContext>;
 
@@ -71,7 +71,9 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
         }
       : false,
     plugins: [
-      ...(tokens ? [useBearerAuth({ check: new TokenCheck(tokens), publicPaths: [HEALTH_PATH, READY_PATH], metrics })] : []),
+      ...(tokens
+        ? [useBearerAuth({ check: new TokenCheck(tokens), publicPaths: [HEALTH_PATH, READY_PATH], metrics })]
+        : []),
       useReadinessCheck({
         endpoint: READY_PATH,
         check: ({ fetchAPI }) => {
@@ -104,7 +106,11 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
         metrics,
       ),
       useCostLimit(
-        { maxCost: config.CELLGRAPH_MAX_COST, defaultPageSize: config.CELLGRAPH_DEFAULT_PAGE_SIZE, maxPageSize: config.CELLGRAPH_MAX_PAGE_SIZE },
+        {
+          maxCost: config.CELLGRAPH_MAX_COST,
+          defaultPageSize: config.CELLGRAPH_DEFAULT_PAGE_SIZE,
+          maxPageSize: config.CELLGRAPH_MAX_PAGE_SIZE,
+        },
         metrics,
       ),
       useSubscriptionLimits(

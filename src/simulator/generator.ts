@@ -31,9 +31,29 @@ export function prng(seed: number): () => number {
   };
 }
 
-const SPECS = ['e2e-stub-echo', 'build-rust-workspace', 'pytest-shard', 'wasm-sandbox', 'nightly-fuzz', 'db-migration-check'];
-const REASONS = ['oom', 'ttl_exceeded', 'vmm_crashed', 'boot_failed', 'signal_killed', 'init_crashed', 'kernel_cannot_mount_root'];
-const OBSERVABILITY = ['cell.observability.v1.metrics', 'cell.network.v1.dns_query', 'cell.policy.v1.evaluated', 'cell.export.v1.completed'];
+const SPECS = [
+  'e2e-stub-echo',
+  'build-rust-workspace',
+  'pytest-shard',
+  'wasm-sandbox',
+  'nightly-fuzz',
+  'db-migration-check',
+];
+const REASONS = [
+  'oom',
+  'ttl_exceeded',
+  'vmm_crashed',
+  'boot_failed',
+  'signal_killed',
+  'init_crashed',
+  'kernel_cannot_mount_root',
+];
+const OBSERVABILITY = [
+  'cell.observability.v1.metrics',
+  'cell.network.v1.dns_query',
+  'cell.policy.v1.evaluated',
+  'cell.export.v1.completed',
+];
 
 interface LiveCell {
   id: string;
@@ -84,7 +104,12 @@ export function* simulateEvents(options: SimulatorOptions = {}): Generator<Simul
         specversion: '1.0',
         id: `urn:cellos:event:${uuid()}`,
         source: 'cellos-supervisor://sim-node-1',
-        type: longName || type.startsWith(LEGACY_FORMATION_PREFIX) ? (type.startsWith('io.') ? type : FULL_TYPE_PREFIX + type) : type,
+        type:
+          longName || type.startsWith(LEGACY_FORMATION_PREFIX)
+            ? type.startsWith('io.')
+              ? type
+              : FULL_TYPE_PREFIX + type
+            : type,
         time: new Date(clock).toISOString(),
         datacontenttype: 'application/json',
         data,
@@ -94,7 +119,8 @@ export function* simulateEvents(options: SimulatorOptions = {}): Generator<Simul
 
   const newCell = (): LiveCell => {
     const outcomeRoll = random();
-    const end = outcomeRoll < 0.75 ? 'succeeded' : outcomeRoll < 0.88 ? 'failed' : outcomeRoll < 0.96 ? 'forced' : 'crashed';
+    const end =
+      outcomeRoll < 0.75 ? 'succeeded' : outcomeRoll < 0.88 ? 'failed' : outcomeRoll < 0.96 ? 'forced' : 'crashed';
     const observability = Array.from({ length: Math.floor(random() * 3) }, () => 'observe');
     const cell: LiveCell = {
       id: `cell-${uuid().slice(0, 18)}`,
@@ -117,7 +143,13 @@ export function* simulateEvents(options: SimulatorOptions = {}): Generator<Simul
       formation = {
         id: uuid(),
         name: `formation-${serial}`,
-        phases: ['created', 'launching', 'running', ...(random() < 0.3 ? ['degraded'] : []), failed ? 'failed' : 'completed'],
+        phases: [
+          'created',
+          'launching',
+          'running',
+          ...(random() < 0.3 ? ['degraded'] : []),
+          failed ? 'failed' : 'completed',
+        ],
         step: 0,
       };
     }
@@ -158,10 +190,18 @@ export function* simulateEvents(options: SimulatorOptions = {}): Generator<Simul
         break;
       }
       case 'succeeded':
-        last = envelope('cell.lifecycle.v1.destroyed', subject('destroyed'), { ...base, outcome: 'succeeded', terminalState: 'clean' });
+        last = envelope('cell.lifecycle.v1.destroyed', subject('destroyed'), {
+          ...base,
+          outcome: 'succeeded',
+          terminalState: 'clean',
+        });
         break;
       case 'failed':
-        last = envelope('cell.lifecycle.v1.destroyed', subject('destroyed'), { ...base, outcome: 'failed', terminalState: 'clean' });
+        last = envelope('cell.lifecycle.v1.destroyed', subject('destroyed'), {
+          ...base,
+          outcome: 'failed',
+          terminalState: 'clean',
+        });
         break;
       case 'forced':
         last = envelope('cell.lifecycle.v1.destroyed', subject('destroyed'), {

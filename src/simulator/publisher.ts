@@ -1,6 +1,6 @@
-import { connect } from '@nats-io/transport-node';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { backoffDelay, sleep } from '../util/backoff.js';
 
 export interface PublishOptions {
@@ -35,7 +35,12 @@ export class EventPublisher {
   ) {}
 
   static async connect(url: string): Promise<EventPublisher> {
-    const nc = await connect({ servers: url, name: 'cellgraph-simulator', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const nc = await connect({
+      servers: url,
+      name: 'cellgraph-simulator',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
     return new EventPublisher(nc, jetstream(nc));
   }
 
@@ -86,7 +91,11 @@ export class EventPublisher {
    * what arrives on the stream's subjects), flushed every `flushEvery`.
    * Much faster than acked publishes; returns the stream's last seq after.
    */
-  async publishUnacked(items: Iterable<{ subject: string; event?: unknown; body?: Uint8Array | string }>, stream: string, flushEvery = 5_000): Promise<number> {
+  async publishUnacked(
+    items: Iterable<{ subject: string; event?: unknown; body?: Uint8Array | string }>,
+    stream: string,
+    flushEvery = 5_000,
+  ): Promise<number> {
     let sent = 0;
     for (const item of items) {
       this.nc.publish(item.subject, item.body ?? JSON.stringify(item.event));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_NATS_URL, type Config } from '../config.js';
+import { type Config, DEFAULT_NATS_URL } from '../config.js';
 import type { Logger } from '../util/logger.js';
 import { isListening, NatsServerProcess } from './natsServerProcess.js';
 
@@ -9,7 +9,10 @@ import { isListening, NatsServerProcess } from './natsServerProcess.js';
  * is started with its store under the data dir, so `npm start` works on a
  * fresh machine with nothing configured.
  */
-export async function resolveNats(config: Config, logger: Logger): Promise<{ url: string; embedded?: NatsServerProcess }> {
+export async function resolveNats(
+  config: Config,
+  logger: Logger,
+): Promise<{ url: string; embedded?: NatsServerProcess }> {
   if (config.CELLGRAPH_NATS_URL) return { url: config.CELLGRAPH_NATS_URL };
   if (config.CELLGRAPH_EMBEDDED_NATS === 'never' || (await isListening(4222))) return { url: DEFAULT_NATS_URL };
   const storeDir = path.resolve(config.CELLGRAPH_DATA_DIR, 'nats');

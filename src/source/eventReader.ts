@@ -1,8 +1,12 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { decodeMessage, toStreamEvent, type EventPage, type StreamEvent } from '../events/streamEvent.js';
-
-/** The stream can't be read right now (not connected to NATS). */
-export class StreamUnavailableError extends Error {}
+import {
+  decodeMessage,
+  type EventPage,
+  type EventStore,
+  type StreamEvent,
+  StreamUnavailableError,
+  toStreamEvent,
+} from '../events/streamEvent.js';
 
 /** The live connection's JetStream clients, undefined while there is none (a `NatsConnector` is one). */
 export interface JetStreamAccess {
@@ -13,13 +17,17 @@ export interface JetStreamAccess {
  * Reads stored events back from the stream (cellos-server's /v1/events), for
  * `Query.events` and as the catch-up half of the `events` subscription.
  */
-export class EventReader {
+export class EventReader implements EventStore {
   constructor(
     private readonly nats: JetStreamAccess,
     private readonly stream: string,
   ) {}
 
-  async read(after: number, first: number, options: { types?: ReadonlySet<string>; scanLimit?: number } = {}): Promise<EventPage> {
+  async read(
+    after: number,
+    first: number,
+    options: { types?: ReadonlySet<string>; scanLimit?: number } = {},
+  ): Promise<EventPage> {
     const client = this.nats.clients;
     if (!client) throw new StreamUnavailableError('not connected to NATS');
     const info = await client.jsm.streams.info(this.stream);

@@ -1,4 +1,4 @@
-import { decodeMessage, type DecodedMessage, type RawMessage } from '../events/streamEvent.js';
+import { type DecodedMessage, decodeMessage, type RawMessage } from '../events/streamEvent.js';
 import type { Projection } from '../projection/projection.js';
 import type { Delta } from '../projection/records.js';
 import type { Logger } from '../util/logger.js';
@@ -50,7 +50,8 @@ export class Ingestor implements MessageSink {
   private logRejection(seq: number, reason: string): void {
     const now = Date.now();
     if (now - this.windowStart > REJECTION_LOG_WINDOW_MS) {
-      if (this.suppressed > 0) this.logger.warn({ suppressed: this.suppressed }, 'rejected events not logged individually');
+      if (this.suppressed > 0)
+        this.logger.warn({ suppressed: this.suppressed }, 'rejected events not logged individually');
       this.windowStart = now;
       this.loggedInWindow = 0;
       this.suppressed = 0;

@@ -1,12 +1,12 @@
 // Follows the stream into the projection: replays it, then tails it with the same consumer, rebuilding on a reset.
 import type { JsMsg, StreamInfo } from '@nats-io/jetstream';
-import type { Logger } from '../util/logger.js';
+import type { SourceStatus } from '../events/streamStatus.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
+import type { Logger } from '../util/logger.js';
 import type { NatsClients, NatsConnector } from './natsConnection.js';
 import { OrderedConsumer } from './orderedConsumer.js';
 import type { MessageSink } from './ports.js';
 import { Readiness } from './readiness.js';
-import type { ReplayProgressSnapshot } from './replayProgress.js';
 import { ensureStream } from './stream.js';
 import { StreamWatch } from './streamWatch.js';
 
@@ -24,14 +24,6 @@ export interface JetStreamSourceOptions {
   heartbeatMs?: number;
   /** No progress for this long with events pending: the consumer is restarted from the cursor. */
   stallTimeoutMs?: number;
-}
-
-export interface SourceStatus {
-  connected: boolean;
-  streamLastSeq: number;
-  ready: boolean;
-  replay: ReplayProgressSnapshot;
-  lastError: string | null;
 }
 
 /**
@@ -64,17 +56,21 @@ export class JetStreamSource {
       { started: () => this.onConsumerStarted(), message: (msg) => this.onMessage(msg) },
     );
     const consumer = this.consumer;
-    this.watch = new StreamWatch({ stream, logger, pollIntervalMs: options.pollIntervalMs, stallTimeoutMs: options.stallTimeoutMs }, connection, {
-      get cursor() {
-        return sink.cursor;
+    this.watch = new StreamWatch(
+      { stream, logger, pollIntervalMs: options.pollIntervalMs, stallTimeoutMs: options.stallTimeoutMs },
+      connection,
+      {
+        get cursor() {
+          return sink.cursor;
+        },
+        get restarting() {
+          return consumer.restarting;
+        },
+        rebuild: (reason, info) => this.rebuild(reason, info),
+        polled: (info) => this.readiness.observe(info.state.last_seq - sink.cursor),
+        stalled: () => consumer.restart(),
       },
-      get restarting() {
-        return consumer.restarting;
-      },
-      rebuild: (reason, info) => this.rebuild(reason, info),
-      polled: (info) => this.readiness.observe(info.state.last_seq - sink.cursor),
-      stalled: () => consumer.restart(),
-    });
+    );
   }
 
   /** Follows every connection the connector makes; never throws for an unreachable NATS. */
@@ -83,7 +79,10 @@ export class JetStreamSource {
     this.following = Promise.resolve();
     this.connection.onConnected((clients) => this.followNext(clients));
     this.connection.onReconnected(() => {
-      this.options.logger.info({ cursor: this.sink.cursor }, 'NATS reconnected: restarting the consumer from the cursor');
+      this.options.logger.info(
+        { cursor: this.sink.cursor },
+        'NATS reconnected: restarting the consumer from the cursor',
+      );
       // The server may have restarted and lost the ordered consumer and its pull: rather than
       // wait for missed heartbeats, check the stream and consume again from cursor + 1 now.
       this.consumer.restart();
@@ -139,7 +138,8 @@ export class JetStreamSource {
           subjects: this.options.subjects,
           create: this.options.createStream,
         });
-        if (created) this.options.logger.info({ stream: this.options.stream, subjects: this.options.subjects }, 'created stream');
+        if (created)
+          this.options.logger.info({ stream: this.options.stream, subjects: this.options.subjects }, 'created stream');
         this.watch.check(info);
         this.watch.noteLastSeq(info.state.last_seq);
         if (!this.readiness.started) this.readiness.begin(info.state.last_seq, info.state.messages);
@@ -150,7 +150,10 @@ export class JetStreamSource {
         if (signal.aborted || clients.nc.isClosed()) return;
         this.consumeError = (error as Error).message;
         const delay = backoffDelay(attempt++);
-        this.options.logger.warn({ err: this.consumeError, retryInMs: delay }, 'cannot consume the stream yet, retrying');
+        this.options.logger.warn(
+          { err: this.consumeError, retryInMs: delay },
+          'cannot consume the stream yet, retrying',
+        );
         await sleep(delay, signal);
       }
     }

@@ -1,9 +1,10 @@
 // Owns the process's one NATS connection: connects (retrying forever, with backoff), hands out its clients, reports its state.
-import { connect } from '@nats-io/transport-node';
+
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { Logger } from '../util/logger.js';
+import { connect } from '@nats-io/transport-node';
 import { backoffDelay, sleep } from '../util/backoff.js';
+import type { Logger } from '../util/logger.js';
 
 /** How to reach NATS. Grows with auth, TLS and more seeds; every field is passed on to `connect`. */
 export interface NatsConnectionOptions {
@@ -25,7 +26,10 @@ export interface NatsClients {
 
 /** `nats://user:secret@host` → `nats://***@host`, for every seed of the list. */
 export function redactServers(servers: string | string[]): string {
-  return [servers].flat().join(',').replace(/\/\/[^/@,]*@/g, '//***@');
+  return [servers]
+    .flat()
+    .join(',')
+    .replace(/\/\/[^/@,]*@/g, '//***@');
 }
 
 /**

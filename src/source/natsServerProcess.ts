@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 
@@ -106,7 +106,8 @@ export class NatsServerProcess {
       const poll = async () => {
         if (!this.running) return reject(new Error(`nats-server exited: ${this.output.slice(-2000)}`));
         if (/Server is ready/.test(this.output)) return resolve();
-        if (Date.now() > deadline) return reject(new Error(`nats-server not ready after ${timeoutMs} ms: ${this.output.slice(-2000)}`));
+        if (Date.now() > deadline)
+          return reject(new Error(`nats-server not ready after ${timeoutMs} ms: ${this.output.slice(-2000)}`));
         setTimeout(poll, 25);
       };
       setTimeout(poll, 25);

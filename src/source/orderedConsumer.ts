@@ -1,5 +1,5 @@
 // The one ordered consumer reading the stream from cursor + 1; restarting it drops whatever the replaced one still delivers.
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { Logger } from '../util/logger.js';
 
 export interface OrderedConsumerOptions {
@@ -92,7 +92,10 @@ export class OrderedConsumer {
         case 'stream_not_found':
         case 'consumer_deleted':
           // The stream may be gone or replaced: stop here and look at it before consuming again.
-          this.options.logger.warn({ notification: status }, 'consumer lost its stream, checking the stream before resuming');
+          this.options.logger.warn(
+            { notification: status },
+            'consumer lost its stream, checking the stream before resuming',
+          );
           if (this.messages === messages) this.restart();
           break;
         case 'heartbeats_missed':
@@ -101,7 +104,10 @@ export class OrderedConsumer {
           this.options.logger.warn({ notification: status }, 'consumer notification');
           break;
         case 'ordered_consumer_recreated':
-          this.options.logger.info({ notification: status, cursor: this.options.cursor() }, 'ordered consumer recreated at cursor');
+          this.options.logger.info(
+            { notification: status, cursor: this.options.cursor() },
+            'ordered consumer recreated at cursor',
+          );
           break;
         default:
           break;

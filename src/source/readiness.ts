@@ -1,6 +1,8 @@
 // Decides when a replay has caught up (the one readiness condition), wakes whoever waits for it and logs its progress.
+
+import type { ReplayProgressSnapshot } from '../events/streamStatus.js';
 import type { Logger } from '../util/logger.js';
-import { ReplayProgress, type ReplayProgressSnapshot } from './replayProgress.js';
+import { ReplayProgress } from './replayProgress.js';
 
 export interface ReadinessOptions {
   stream: string;
@@ -76,7 +78,10 @@ export class Readiness {
 
   private logProgress(): void {
     clearInterval(this.progressTimer);
-    this.progressTimer = setInterval(() => this.options.logger.info(this.snapshot(), 'replay progress'), this.options.progressIntervalMs ?? 1_000);
+    this.progressTimer = setInterval(
+      () => this.options.logger.info(this.snapshot(), 'replay progress'),
+      this.options.progressIntervalMs ?? 1_000,
+    );
     this.progressTimer.unref();
   }
 }

@@ -1,14 +1,4 @@
-export interface ReplayProgressSnapshot {
-  /** Stream last seq read at boot: replay is done when the cursor reaches it. */
-  target: number;
-  cursor: number;
-  done: boolean;
-  percent: number;
-  eventsPerSecond: number;
-  etaSeconds: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
+import type { ReplayProgressSnapshot } from '../events/streamStatus.js';
 
 /** Measures boot replay against its target: rate, percent and an ETA. */
 export class ReplayProgress {
@@ -54,7 +44,11 @@ export class ReplayProgress {
   snapshot(cursor: number, now = Date.now()): ReplayProgressSnapshot {
     const done = this.finishedAt !== null;
     const span = this.target - this.startCursor;
-    const percent = !this.started ? 0 : done || span <= 0 ? 100 : Math.min(100, ((cursor - this.startCursor) / span) * 100);
+    const percent = !this.started
+      ? 0
+      : done || span <= 0
+        ? 100
+        : Math.min(100, ((cursor - this.startCursor) / span) * 100);
     const eventsPerSecond = done ? this.finishedRate : this.rate(cursor, now);
     const remaining = Math.max(0, this.target - cursor);
     return {

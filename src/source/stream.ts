@@ -1,5 +1,11 @@
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamManager,
+  StorageType,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import { JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 
 export const STREAM_MAX_AGE_MS = 90 * 24 * 60 * 60 * 1000;
 
@@ -23,7 +29,8 @@ export async function ensureStream(
   } catch (error) {
     if (!isStreamNotFound(error)) throw error;
   }
-  if (!options.create) throw new StreamMissingError(`stream ${options.stream} does not exist and CELLGRAPH_CREATE_STREAM=false`);
+  if (!options.create)
+    throw new StreamMissingError(`stream ${options.stream} does not exist and CELLGRAPH_CREATE_STREAM=false`);
   try {
     const info = await jsm.streams.add({
       name: options.stream,

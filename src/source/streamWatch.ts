@@ -1,6 +1,7 @@
 // Watches the followed stream: its identity, resets (from its numbers and from advisories), its last seq, and a stalled consumer.
-import type { NatsConnection } from '@nats-io/nats-core';
+
 import type { StreamInfo } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from '../util/logger.js';
 import type { NatsConnector } from './natsConnection.js';
 
@@ -13,7 +14,8 @@ export function streamResetReason(
   const { first_seq: first, last_seq: last, messages } = info.state;
   if (known && info.created !== known.created) return 'stream was deleted and recreated';
   if (last < cursor) return `stream last seq ${last} is behind the cursor ${cursor}`;
-  if (cursor > 0 && first > cursor + 1) return `stream first seq ${first} jumped past the cursor ${cursor}: unread events are gone`;
+  if (cursor > 0 && first > cursor + 1)
+    return `stream first seq ${first} jumped past the cursor ${cursor}: unread events are gone`;
   if (cursor > 0 && messages === 0 && first > cursor) return 'stream was purged';
   return null;
 }
@@ -113,18 +115,26 @@ export class StreamWatch {
             return;
           }
           if (subject !== purge && subject !== deleteMsg) return;
-          void this.resetAfterAdvisory(subject === purge ? 'stream was purged' : 'a message was deleted from the stream');
+          void this.resetAfterAdvisory(
+            subject === purge ? 'stream was purged' : 'a message was deleted from the stream',
+          );
         },
       });
     } catch (error) {
-      this.options.logger.warn({ err: (error as Error).message }, 'cannot watch JetStream advisories; purges are detected from stream state only');
+      this.options.logger.warn(
+        { err: (error as Error).message },
+        'cannot watch JetStream advisories; purges are detected from stream state only',
+      );
     }
   }
 
   private reset(reason: string, info: StreamInfo): void {
     this.known = { created: info.created };
     this.highestSeq = info.state.last_seq;
-    this.options.logger.warn({ reason, cursor: this.follower.cursor, stream: info.state }, 'stream reset detected: rebuilding the projection');
+    this.options.logger.warn(
+      { reason, cursor: this.follower.cursor, stream: info.state },
+      'stream reset detected: rebuilding the projection',
+    );
     this.follower.rebuild(reason, info);
   }
 
@@ -134,7 +144,10 @@ export class StreamWatch {
     try {
       this.reset(reason, await jsm.streams.info(this.options.stream));
     } catch (error) {
-      this.options.logger.warn({ err: (error as Error).message, reason }, 'stream info failed after an advisory; the next check will retry');
+      this.options.logger.warn(
+        { err: (error as Error).message, reason },
+        'stream info failed after an advisory; the next check will retry',
+      );
     }
   }
 
@@ -168,7 +181,10 @@ export class StreamWatch {
     }
     const stalledMs = Date.now() - this.lastProgressAt;
     if (stalledMs < (this.options.stallTimeoutMs ?? 10_000)) return;
-    this.options.logger.warn({ cursor, streamLastSeq, stalledMs }, 'consumer stalled with events pending: restarting it from the cursor');
+    this.options.logger.warn(
+      { cursor, streamLastSeq, stalledMs },
+      'consumer stalled with events pending: restarting it from the cursor',
+    );
     this.noteProgress();
     this.follower.stalled();
   }

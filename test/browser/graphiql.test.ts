@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { startTestCellgraph, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
 import { cloudEvent, publishAll } from '../support/publish.js';
 
@@ -27,7 +27,15 @@ describe.skipIf(!haveBrowser)('GraphiQL in a real browser', () => {
     browser = await chromium.launch({
       executablePath,
       // The flags this machine needs: no sandbox as root, and no background calls to a network that isn't there.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     return () => browser.close();
   });
@@ -36,7 +44,12 @@ describe.skipIf(!haveBrowser)('GraphiQL in a real browser', () => {
     const page = await browser.newPage();
     const offsite: string[] = [];
     page.on('request', (request) => {
-      if (!request.url().startsWith(app.url) && !request.url().startsWith('blob:') && !request.url().startsWith('data:')) offsite.push(request.url());
+      if (
+        !request.url().startsWith(app.url) &&
+        !request.url().startsWith('blob:') &&
+        !request.url().startsWith('data:')
+      )
+        offsite.push(request.url());
     });
     const query = 'subscription { cells(include: SNAPSHOT) { kind seq id } }';
     await page.goto(`${app.url}/graphql?query=${encodeURIComponent(query)}`, { waitUntil: 'load' });
@@ -45,10 +58,16 @@ describe.skipIf(!haveBrowser)('GraphiQL in a real browser', () => {
     await waitUntil(() => app.hub.stats().cellSubscriptions === 1, 'GraphiQL subscription registered');
     expect(app.http.wsServer.clients.size).toBe(1);
 
-    const [seq] = await publishAll(nats.url, [cloudEvent('cell.lifecycle.v1.started', { cellId: 'browser-cell-1', specId: 'spec-b' })]);
-    await page.waitForFunction(() => document.querySelector('.graphiql-response')?.textContent?.includes('browser-cell-1'), undefined, {
-      timeout: 15_000,
-    });
+    const [seq] = await publishAll(nats.url, [
+      cloudEvent('cell.lifecycle.v1.started', { cellId: 'browser-cell-1', specId: 'spec-b' }),
+    ]);
+    await page.waitForFunction(
+      () => document.querySelector('.graphiql-response')?.textContent?.includes('browser-cell-1'),
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
     const response = await page.evaluate(() => document.querySelector('.graphiql-response')?.textContent ?? '');
     expect(response).toContain('"ADDED"');
     expect(response).toMatch(new RegExp(`"seq":\\s*${seq}\\b`));

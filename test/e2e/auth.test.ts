@@ -42,7 +42,12 @@ describe('HTTP', () => {
   });
 
   it('with a wrong token, or another scheme: 401 invalid_token', async () => {
-    for (const headers of [bearer(WRONG), bearer(TOKEN_A.slice(0, -1)), { authorization: `Basic ${TOKEN_A}` }, { authorization: `Bearer ${TOKEN_A} extra` }]) {
+    for (const headers of [
+      bearer(WRONG),
+      bearer(TOKEN_A.slice(0, -1)),
+      { authorization: `Basic ${TOKEN_A}` },
+      { authorization: `Bearer ${TOKEN_A} extra` },
+    ]) {
       const response = await post(QUERY, headers);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
@@ -55,10 +60,14 @@ describe('HTTP', () => {
     for (const token of [TOKEN_A, TOKEN_B]) {
       const response = await post(QUERY, bearer(token));
       expect(response.status).toBe(200);
-      expect(((await response.json()) as { data: { projection: { ready: boolean } } }).data.projection.ready).toBe(true);
+      expect(((await response.json()) as { data: { projection: { ready: boolean } } }).data.projection.ready).toBe(
+        true,
+      );
     }
     // A GET works with the token too: Authorization doubles as the CSRF-prevention header.
-    const get = await fetch(`${app.url}/graphql?query=${encodeURIComponent(QUERY.query)}`, { headers: bearer(TOKEN_A) });
+    const get = await fetch(`${app.url}/graphql?query=${encodeURIComponent(QUERY.query)}`, {
+      headers: bearer(TOKEN_A),
+    });
     expect(get.status).toBe(200);
   });
 
@@ -86,7 +95,9 @@ describe('SSE', () => {
   it('without a token: 401', async () => {
     const response = await post(SUBSCRIPTION, {}, 'text/event-stream');
     expect(response.status).toBe(401);
-    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   it('with a wrong token: 401', async () => {
@@ -96,7 +107,11 @@ describe('SSE', () => {
   });
 
   it('cellBatches without a token: 401, like every subscription', async () => {
-    const response = await post({ query: 'subscription { cellBatches { seq changes { kind } } }' }, {}, 'text/event-stream');
+    const response = await post(
+      { query: 'subscription { cellBatches { seq changes { kind } } }' },
+      {},
+      'text/event-stream',
+    );
     expect(response.status).toBe(401);
     await response.body?.cancel();
   });
@@ -175,7 +190,8 @@ describe('WebSocket', () => {
 
 describe('binding without a token', () => {
   it('is allowed on loopback', () => {
-    for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) expect(() => loadConfig({ CELLGRAPH_HOST: host })).not.toThrow();
+    for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2'])
+      expect(() => loadConfig({ CELLGRAPH_HOST: host })).not.toThrow();
   });
 
   it('is refused elsewhere with a message that says what to do', () => {
@@ -185,7 +201,9 @@ describe('binding without a token', () => {
 
   it('is allowed elsewhere when asked for, or with a token', () => {
     expect(loadConfig({ CELLGRAPH_HOST: '0.0.0.0', CELLGRAPH_ALLOW_OPEN: 'true' }).CELLGRAPH_TOKEN).toBeUndefined();
-    expect(loadConfig({ CELLGRAPH_HOST: '0.0.0.0', CELLGRAPH_TOKEN: `${TOKEN_A},${TOKEN_B}` }).CELLGRAPH_TOKEN).toEqual([TOKEN_A, TOKEN_B]);
+    expect(loadConfig({ CELLGRAPH_HOST: '0.0.0.0', CELLGRAPH_TOKEN: `${TOKEN_A},${TOKEN_B}` }).CELLGRAPH_TOKEN).toEqual(
+      [TOKEN_A, TOKEN_B],
+    );
   });
 
   it('refuses tokens too short to be secrets', () => {

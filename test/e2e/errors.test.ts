@@ -18,7 +18,16 @@ function yogaWith(env: Record<string, string>) {
     streamLastSeq: 0,
     ready: true,
     lastError: null,
-    replay: { target: 0, cursor: 0, done: true, percent: 100, eventsPerSecond: 0, etaSeconds: 0, startedAt: null, finishedAt: null },
+    replay: {
+      target: 0,
+      cursor: 0,
+      done: true,
+      percent: 100,
+      eventsPerSecond: 0,
+      etaSeconds: 0,
+      startedAt: null,
+      finishedAt: null,
+    },
   });
   const context = { config: loadConfig(env), projection, sourceStatus } as unknown as AppContext;
   const schema = createSchema({
@@ -57,7 +66,9 @@ describe('masked errors', () => {
   });
 
   it('a coded error passes unchanged', async () => {
-    const body = JSON.parse((await ask(yogaWith({}), '{ coded }')).text) as { errors: { message: string; extensions: Record<string, unknown> }[] };
+    const body = JSON.parse((await ask(yogaWith({}), '{ coded }')).text) as {
+      errors: { message: string; extensions: Record<string, unknown> }[];
+    };
     expect(body.errors[0]).toMatchObject({ message: 'No such cell.', extensions: { code: 'CELL_NOT_FOUND' } });
   });
 

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../../src/simulator/generator.js';
 import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
 import { connectWs, rawWs, runWs } from '../support/ws.js';
-import { prng } from '../../src/simulator/generator.js';
 
 const nats = useNats({ stream: false });
 let app: TestCellgraph;
@@ -26,15 +26,69 @@ const VALID = [
   'query Status { projection(minSeq: 0) { cursor lag ready recentRejections { seq reason } } }',
   'subscription Live($filter: CellFilter, $after: Seq) { cells(filter: $filter, after: $after, include: SNAPSHOT) { kind seq cell { id } } }',
 ];
-const VOCABULARY = ['{', '}', '(', ')', '[', ']', ':', '$', '!', '=', '@', '...', '|', '&', 'query', 'mutation', 'subscription', 'fragment', 'on', 'cells', 'cell', 'projection', 'events', 'edges', 'node', 'id', '__typename', '__schema', '__type', 'first', 'after', 'filter', 'Int', 'String', 'Seq', '"str"', '"""block"""', '"\\u0000"', '1e309', '-0', '9007199254740993', 'true', 'null', '#', '\n', '\u2028', '\uFEFF', '\u00e9', '\ud83d\ude80', '\\', '"', "'", ','];
+const VOCABULARY = [
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ':',
+  '$',
+  '!',
+  '=',
+  '@',
+  '...',
+  '|',
+  '&',
+  'query',
+  'mutation',
+  'subscription',
+  'fragment',
+  'on',
+  'cells',
+  'cell',
+  'projection',
+  'events',
+  'edges',
+  'node',
+  'id',
+  '__typename',
+  '__schema',
+  '__type',
+  'first',
+  'after',
+  'filter',
+  'Int',
+  'String',
+  'Seq',
+  '"str"',
+  '"""block"""',
+  '"\\u0000"',
+  '1e309',
+  '-0',
+  '9007199254740993',
+  'true',
+  'null',
+  '#',
+  '\n',
+  '\u2028',
+  '\uFEFF',
+  '\u00e9',
+  '\ud83d\ude80',
+  '\\',
+  '"',
+  "'",
+  ',',
+];
 const HOSTILE_VALUES: unknown[] = [
   null,
   -1,
   0,
   2 ** 31,
   2 ** 53 + 2,
-  1e309,
-  -1e309,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
   1.5,
   'NaN',
   '',
@@ -68,9 +122,12 @@ function fuzzDocument(): string {
     for (let i = 0; i < 3; i++) valid.splice(int(valid.length), 1, pick(VOCABULARY));
     return valid.join('');
   }
-  if (roll < 0.75) return `{ ${'cells { edges { node { formation { cells { edges { node { '.repeat(1 + int(20))} id ${'} } } } } } } '.repeat(1 + int(20))}`;
-  if (roll < 0.8) return `{ ${Array.from({ length: 1 + int(200) }, (_, i) => `a${i}: projection { cursor }`).join(' ')} }`;
-  if (roll < 0.85) return `query Q(${Array.from({ length: 1 + int(10) }, (_, i) => `$v${i}: ${pick(['Int', 'String!', 'Seq', 'CellFilter', '[Int!]!', 'Nope'])}`).join(', ')}) { projection { cursor } }`;
+  if (roll < 0.75)
+    return `{ ${'cells { edges { node { formation { cells { edges { node { '.repeat(1 + int(20))} id ${'} } } } } } } '.repeat(1 + int(20))}`;
+  if (roll < 0.8)
+    return `{ ${Array.from({ length: 1 + int(200) }, (_, i) => `a${i}: projection { cursor }`).join(' ')} }`;
+  if (roll < 0.85)
+    return `query Q(${Array.from({ length: 1 + int(10) }, (_, i) => `$v${i}: ${pick(['Int', 'String!', 'Seq', 'CellFilter', '[Int!]!', 'Nope'])}`).join(', ')}) { projection { cursor } }`;
   return pick(VALID);
 }
 
@@ -105,13 +162,34 @@ describe('malformed GraphQL', () => {
     for (let i = 0; i < 1_500; i++) {
       const roll = random();
       let body: string;
-      if (roll < 0.05) body = pick(['', '{', 'null', '[]', '[{"query":"{ __typename }"}]', '"query"', '{"query": 42}', '{"query": null}', '{"query": {"a": 1}}', '{"query": "{ __typename }", "operationName": 7}', '{"query": "{ __typename }", "extensions": "x"}']);
-      else body = JSON.stringify({ query: fuzzDocument(), variables: fuzzVariables(), ...(random() < 0.1 ? { operationName: pick(['Nope', '', 'Cells', 42]) } : {}) });
+      if (roll < 0.05)
+        body = pick([
+          '',
+          '{',
+          'null',
+          '[]',
+          '[{"query":"{ __typename }"}]',
+          '"query"',
+          '{"query": 42}',
+          '{"query": null}',
+          '{"query": {"a": 1}}',
+          '{"query": "{ __typename }", "operationName": 7}',
+          '{"query": "{ __typename }", "extensions": "x"}',
+        ]);
+      else
+        body = JSON.stringify({
+          query: fuzzDocument(),
+          variables: fuzzVariables(),
+          ...(random() < 0.1 ? { operationName: pick(['Nope', '', 'Cells', 42]) } : {}),
+        });
       const sse = random() < 0.1;
       const controller = new AbortController();
       const response = await fetch(`${app.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: sse ? 'text/event-stream' : pick(['application/json', 'application/graphql-response+json']) },
+        headers: {
+          'content-type': 'application/json',
+          accept: sse ? 'text/event-stream' : pick(['application/json', 'application/graphql-response+json']),
+        },
         body,
         signal: controller.signal,
       });
@@ -141,7 +219,9 @@ describe('malformed GraphQL', () => {
       try {
         answer = JSON.parse(text) as typeof answer;
       } catch {
-        throw new Error(`${context}: not JSON: ${JSON.stringify(text.slice(0, 200))} ${JSON.stringify([...response.headers])}`);
+        throw new Error(
+          `${context}: not JSON: ${JSON.stringify(text.slice(0, 200))} ${JSON.stringify([...response.headers])}`,
+        );
       }
       if (answer.errors !== undefined) expectWellFormedErrors(answer.errors, context);
       else expect(answer.data, context).toBeTruthy();
@@ -163,7 +243,10 @@ describe('malformed GraphQL', () => {
     for (let i = 0; i < 600; i++) {
       const query = fuzzDocument();
       const variables = fuzzVariables();
-      const safeVariables = variables !== null && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : undefined;
+      const safeVariables =
+        variables !== null && typeof variables === 'object' && !Array.isArray(variables)
+          ? (variables as Record<string, unknown>)
+          : undefined;
       const { results, error } = await runWs(ws.client, query, safeVariables, 1);
       const context = `#${i} ${query.slice(0, 300)} ${JSON.stringify(safeVariables)?.slice(0, 200)}`;
       if (error !== undefined) expectWellFormedErrors(error, context);
@@ -174,7 +257,16 @@ describe('malformed GraphQL', () => {
   });
 
   it('over WebSocket: protocol-level garbage closes that socket with 4400 and nothing else', async () => {
-    for (const message of ['not json', '{}', '{"type":"subscribe"}', '{"type":"subscribe","id":"1","payload":{"query":42}}', '{"type":"subscribe","id":"1","payload":{"query":"{ __typename }","variables":"x"}}', '{"type":"nope"}', '[]', 'null']) {
+    for (const message of [
+      'not json',
+      '{}',
+      '{"type":"subscribe"}',
+      '{"type":"subscribe","id":"1","payload":{"query":42}}',
+      '{"type":"subscribe","id":"1","payload":{"query":"{ __typename }","variables":"x"}}',
+      '{"type":"nope"}',
+      '[]',
+      'null',
+    ]) {
       const raw = await rawWs(app.url);
       raw.socket.send(JSON.stringify({ type: 'connection_init' }));
       raw.socket.send(message);
@@ -182,7 +274,9 @@ describe('malformed GraphQL', () => {
     }
     const ws = connectWs(app.url);
     await ws.connected;
-    expect((await runWs<{ __typename: string }>(ws.client, '{ __typename }')).results[0]!.data!.__typename).toBe('Query');
+    expect((await runWs<{ __typename: string }>(ws.client, '{ __typename }')).results[0]!.data!.__typename).toBe(
+      'Query',
+    );
     await ws.dispose();
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { startTestCellgraph, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
 import { parsePrometheus } from '../support/prometheus.js';
 import { connectWs, rawWs, runWs, type TestWsClient } from '../support/ws.js';
@@ -65,12 +65,22 @@ describe('document limits over HTTP', () => {
 
   it('aliases', async () => {
     expectOk(await gql('{ a: projection { cursor } b: projection { cursor } c: projection { cursor } }'));
-    expectLimit(await gql('{ a: projection { cursor } b: projection { cursor } c: projection { cursor } d: projection { cursor } }'), 'aliases');
+    expectLimit(
+      await gql(
+        '{ a: projection { cursor } b: projection { cursor } c: projection { cursor } d: projection { cursor } }',
+      ),
+      'aliases',
+    );
   });
 
   it('directives', async () => {
     expectOk(await gql('{ projection @include(if: true) { cursor @include(if: true) ready @skip(if: false) } }'));
-    expectLimit(await gql('{ projection @include(if: true) { cursor @include(if: true) ready @skip(if: false) lag @skip(if: false) } }'), 'directives');
+    expectLimit(
+      await gql(
+        '{ projection @include(if: true) { cursor @include(if: true) ready @skip(if: false) lag @skip(if: false) } }',
+      ),
+      'directives',
+    );
   });
 
   it('tokens', async () => {
@@ -97,8 +107,18 @@ describe('document limits over HTTP', () => {
     expect(over.errors![0]!.extensions).toMatchObject({ cost: 103, max: 100 });
     // Without first, the default page size (10) is what it will return.
     expectOk(await gql('{ cells { edges { node { id } } } }'));
-    expectLimit(await gql('{ a: cells { edges { node { id } } } b: cells { edges { node { id } } } c: cells { edges { node { id } } } c2: cells { edges { node { id } } } }'), 'aliases');
-    expectLimit(await gql('{ a: cells { edges { node { id } } } b: cells { edges { node { id } } } c: cells { edges { node { id specId } } } }'), 'cost');
+    expectLimit(
+      await gql(
+        '{ a: cells { edges { node { id } } } b: cells { edges { node { id } } } c: cells { edges { node { id } } } c2: cells { edges { node { id } } } }',
+      ),
+      'aliases',
+    );
+    expectLimit(
+      await gql(
+        '{ a: cells { edges { node { id } } } b: cells { edges { node { id } } } c: cells { edges { node { id specId } } } }',
+      ),
+      'cost',
+    );
   });
 
   it('page size', async () => {
@@ -108,7 +128,8 @@ describe('document limits over HTTP', () => {
   });
 
   it('request body size: 413 with its own code', async () => {
-    const body = (padding: number) => JSON.stringify({ query: '{ projection { cursor } }', variables: { pad: 'x'.repeat(padding) } });
+    const body = (padding: number) =>
+      JSON.stringify({ query: '{ projection { cursor } }', variables: { pad: 'x'.repeat(padding) } });
     const post = (text: string) =>
       fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
     const under = body(4096 - body(0).length);
@@ -116,7 +137,9 @@ describe('document limits over HTTP', () => {
     expect((await post(under)).status).toBe(200);
     const over = await post(body(4097 - body(0).length));
     expect(over.status).toBe(413);
-    expect(((await over.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('REQUEST_ENTITY_TOO_LARGE');
+    expect(((await over.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'REQUEST_ENTITY_TOO_LARGE',
+    );
   });
 });
 
@@ -125,13 +148,21 @@ describe('document limits over WebSocket', () => {
     const ws = connectWs(app.url);
     await ws.connected;
     const depth = await runWs(ws.client, '{ cells { edges { node { formation { name } } } } }');
-    expect((depth.error as { extensions?: unknown }[])[0]!.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'depth' });
-    const cost = await runWs(ws.client, 'query Page($n: Int) { cells(first: $n) { edges { node { id } } } }', { n: 34 });
+    expect((depth.error as { extensions?: unknown }[])[0]!.extensions).toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      limit: 'depth',
+    });
+    const cost = await runWs(ws.client, 'query Page($n: Int) { cells(first: $n) { edges { node { id } } } }', {
+      n: 34,
+    });
     expect(cost.results[0]!.errors![0]!.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'cost' });
     const ok = await runWs(ws.client, 'query Page($n: Int) { cells(first: $n) { edges { node { id } } } }', { n: 33 });
     expect(ok.results[0]!.errors).toBeUndefined();
     const tokens = await runWs(ws.client, `{ projection { ${Array.from({ length: 56 }, () => 'cursor').join(' ')} } }`);
-    expect((tokens.error as { extensions?: unknown }[])[0]!.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'tokens' });
+    expect((tokens.error as { extensions?: unknown }[])[0]!.extensions).toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      limit: 'tokens',
+    });
     await ws.dispose();
   });
 });
@@ -207,10 +238,17 @@ describe('WebSocket transport limits', () => {
     socket.send(JSON.stringify({ type: 'connection_init' }));
     await waitUntil(() => messages.length > 0, 'connection_ack');
     const subscribe = (id: string, padding: number) =>
-      JSON.stringify({ id, type: 'subscribe', payload: { query: '{ projection { cursor } }', variables: { pad: 'x'.repeat(padding) } } });
+      JSON.stringify({
+        id,
+        type: 'subscribe',
+        payload: { query: '{ projection { cursor } }', variables: { pad: 'x'.repeat(padding) } },
+      });
     const base = subscribe('1', 0).length;
     socket.send(subscribe('1', 4096 - base));
-    await waitUntil(() => messages.some((m) => (m as { type: string }).type === 'complete'), 'the answer to the large message');
+    await waitUntil(
+      () => messages.some((m) => (m as { type: string }).type === 'complete'),
+      'the answer to the large message',
+    );
     expect(messages.some((m) => (m as { type: string; id?: string }).type === 'next')).toBe(true);
     socket.send(subscribe('2', 4097 - base));
     expect(await closed).toBe(1009);

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
 import { ProjectionStatusDocument } from '../generated/graphql.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { startTestCellgraph, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
-import { parsePrometheus, type Exposition } from '../support/prometheus.js';
+import { type Exposition, parsePrometheus } from '../support/prometheus.js';
 import { publishAll } from '../support/publish.js';
 import { connectWs, runWs } from '../support/ws.js';
 
@@ -63,7 +63,10 @@ describe('/metrics', () => {
     const events = takeEvents(300, { seed: 7 }).map((e) => e.event);
     const seqs = await publishAll(nats.url, [...events, { raw: 'not json' }, { raw: '{"specversion":"0.3"}' }]);
     const last = seqs.at(-1)!;
-    await waitUntil(async () => (await scrape()).value('cellgraph_projection_cursor') === last, 'the cursor metric to reach the last seq');
+    await waitUntil(
+      async () => (await scrape()).value('cellgraph_projection_cursor') === last,
+      'the cursor metric to reach the last seq',
+    );
     const after = await scrape();
     expect(after.value('cellgraph_stream_last_seq')).toBe(last);
     expect(after.value('cellgraph_projection_lag')).toBe(0);
@@ -72,11 +75,21 @@ describe('/metrics', () => {
     expect(after.value('cellgraph_events_total', { outcome: 'duplicate' })).toBe(status.duplicates);
     expect(after.value('cellgraph_events_total', { outcome: 'skipped' })).toBe(status.skipped);
     expect(after.value('cellgraph_events_total', { outcome: 'rejected' })).toBe(2);
-    const sum = ['applied', 'duplicate', 'skipped', 'rejected'].reduce((n, outcome) => n + after.value('cellgraph_events_total', { outcome })!, 0);
-    expect(sum - ['applied', 'duplicate', 'skipped', 'rejected'].reduce((n, outcome) => n + (before.value('cellgraph_events_total', { outcome }) ?? 0), 0)).toBe(
-      seqs.length,
+    const sum = ['applied', 'duplicate', 'skipped', 'rejected'].reduce(
+      (n, outcome) => n + after.value('cellgraph_events_total', { outcome })!,
+      0,
     );
-    const cells = ['pending', 'running', 'destroyed'].reduce((n, state) => n + after.value('cellgraph_cells', { state })!, 0);
+    expect(
+      sum -
+        ['applied', 'duplicate', 'skipped', 'rejected'].reduce(
+          (n, outcome) => n + (before.value('cellgraph_events_total', { outcome }) ?? 0),
+          0,
+        ),
+    ).toBe(seqs.length);
+    const cells = ['pending', 'running', 'destroyed'].reduce(
+      (n, state) => n + after.value('cellgraph_cells', { state })!,
+      0,
+    );
     expect(cells).toBe(status.cellCount);
     expect(after.value('cellgraph_formations')).toBe(status.formationCount);
     expect(after.value('cellgraph_replay_target_seq')).toBe(status.replay.target);
@@ -86,21 +99,39 @@ describe('/metrics', () => {
     const ws = connectWs(app.url, { connectionParams: { authorization: `Bearer ${TOKEN}` } });
     await ws.connected;
     const messages: unknown[] = [];
-    const stop = ws.client.subscribe({ query: 'subscription { cells { kind seq } }' }, { next: (m) => void messages.push(m), error: () => undefined, complete: () => undefined });
+    const stop = ws.client.subscribe(
+      { query: 'subscription { cells { kind seq } }' },
+      { next: (m) => void messages.push(m), error: () => undefined, complete: () => undefined },
+    );
     await waitUntil(() => messages.length > 0, 'SYNCED');
     let m = await scrape();
     expect(m.value('cellgraph_ws_connections')).toBe(1);
     expect(m.value('cellgraph_subscriptions_open', { kind: 'cells' })).toBe(1);
 
-    const countBefore = m.value('cellgraph_graphql_operation_duration_seconds_count', { operation_type: 'query', operation_name: 'Named' }) ?? 0;
+    const countBefore =
+      m.value('cellgraph_graphql_operation_duration_seconds_count', {
+        operation_type: 'query',
+        operation_name: 'Named',
+      }) ?? 0;
     await runWs(ws.client, 'query Named { projection { cursor } }');
     m = await scrape();
-    expect(m.value('cellgraph_graphql_operation_duration_seconds_count', { operation_type: 'query', operation_name: 'Named' })).toBe(countBefore + 1);
+    expect(
+      m.value('cellgraph_graphql_operation_duration_seconds_count', {
+        operation_type: 'query',
+        operation_name: 'Named',
+      }),
+    ).toBe(countBefore + 1);
 
     stop();
-    await waitUntil(async () => (await scrape()).value('cellgraph_subscriptions_open', { kind: 'cells' }) === 0, 'the subscription gauge to drop');
+    await waitUntil(
+      async () => (await scrape()).value('cellgraph_subscriptions_open', { kind: 'cells' }) === 0,
+      'the subscription gauge to drop',
+    );
     await ws.dispose();
-    await waitUntil(async () => (await scrape()).value('cellgraph_ws_connections') === 0, 'the connection gauge to drop');
+    await waitUntil(
+      async () => (await scrape()).value('cellgraph_ws_connections') === 0,
+      'the connection gauge to drop',
+    );
   });
 
   it('counts limit rejections by limit', async () => {
@@ -121,11 +152,19 @@ describe('/metrics', () => {
     const named = (m: Exposition) =>
       new Set(
         m.samples
-          .filter((s) => s.name === 'cellgraph_graphql_operation_duration_seconds_count' && !['anonymous', 'other'].includes(s.labels['operation_name']!))
+          .filter(
+            (s) =>
+              s.name === 'cellgraph_graphql_operation_duration_seconds_count' &&
+              !['anonymous', 'other'].includes(s.labels['operation_name']!),
+          )
           .map((s) => s.labels['operation_name']),
       );
     const before = await scrape();
-    const otherBefore = before.value('cellgraph_graphql_operation_duration_seconds_count', { operation_type: 'query', operation_name: 'other' }) ?? 0;
+    const otherBefore =
+      before.value('cellgraph_graphql_operation_duration_seconds_count', {
+        operation_type: 'query',
+        operation_name: 'other',
+      }) ?? 0;
     const room = 100 - named(before).size;
     const extra = 5;
     for (let i = 0; i < room + extra; i++) {
@@ -139,7 +178,12 @@ describe('/metrics', () => {
     }
     const after = await scrape();
     expect(named(after).size).toBe(100);
-    expect(after.value('cellgraph_graphql_operation_duration_seconds_count', { operation_type: 'query', operation_name: 'other' })).toBe(otherBefore + extra);
+    expect(
+      after.value('cellgraph_graphql_operation_duration_seconds_count', {
+        operation_type: 'query',
+        operation_name: 'other',
+      }),
+    ).toBe(otherBefore + extra);
   });
 
   it('counts refused tokens', async () => {

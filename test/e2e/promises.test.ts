@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CellDocument, EventFeedDocument, OneCellDocument, ProjectionStatusDocument, type EventFeedSubscription, type OneCellSubscription } from '../generated/graphql.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import {
+  CellDocument,
+  EventFeedDocument,
+  type EventFeedSubscription,
+  OneCellDocument,
+  type OneCellSubscription,
+  ProjectionStatusDocument,
+} from '../generated/graphql.js';
+import { startTestCellgraph, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
 import { cloudEvent, publishAll } from '../support/publish.js';
 import { subscribe, wsClient } from '../support/subscriber.js';
@@ -40,7 +47,9 @@ describe('events(after, types) subscription', () => {
     const stored = await published([started('t1'), completed('t1', 0), started('t2'), completed('t2', 1)]);
     const client = wsClient(app.url);
     const messages: EventFeedSubscription['events'][] = [];
-    const sub = subscribe(client, EventFeedDocument, { after: before, types: [COMPLETED] }, (data) => messages.push(data.events));
+    const sub = subscribe(client, EventFeedDocument, { after: before, types: [COMPLETED] }, (data) =>
+      messages.push(data.events),
+    );
     await waitUntil(() => messages.some((m) => m.seq >= stored.at(-1)!), 'the stored events read back');
     const live = await published([completed('t1', 2), started('t3'), started('t4'), completed('t3', 3), started('t5')]);
     // A bookmark (sent when idle) at the last seq: every live event up to there was considered.

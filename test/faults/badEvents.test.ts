@@ -42,7 +42,9 @@ it('events beyond max_payload and bodies that cannot be decoded are counted and 
     await syncWatcher(rig);
     // A live publisher mixes more garbage into the tail.
     const live = [...events.slice(1500, 2500), ...undecodable, ...events.slice(2500)].map((item) =>
-      'raw' in item ? { subject: 'cellos.events.test.raw', body: item.raw as string | Uint8Array } : { subject: 'cellos.events.test', event: item },
+      'raw' in item
+        ? { subject: 'cellos.events.test.raw', body: item.raw as string | Uint8Array }
+        : { subject: 'cellos.events.test', event: item },
     );
     const publishing = publishInBackground(publisher, live, { rate: 2000, window: 32, retry: true });
     // The publisher's client knows the new limit: an oversized event is refused before it is sent.

@@ -1,9 +1,9 @@
 import { print } from 'graphql';
-import WebSocket from 'ws';
 import { expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { takeEvents } from '../../src/simulator/generator.js';
 import { CellChangesDocument, CellsPageDocument, OneCellDocument } from '../generated/graphql.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { startTestCellgraph, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
 import { cloudEvent, publishAll } from '../support/publish.js';
 import { wsUrl } from '../support/subscriber.js';
@@ -34,7 +34,13 @@ function open(app: TestCellgraph, i: number): Promise<Probe> {
     socket.on('close', () => (probe.closed = true));
     socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
     socket.on('message', (raw) => {
-      const message = JSON.parse(String(raw)) as { type: string; payload?: { data?: Record<string, { kind: string; id: string | null; cell: { state: string } | null }>; errors?: unknown[] } };
+      const message = JSON.parse(String(raw)) as {
+        type: string;
+        payload?: {
+          data?: Record<string, { kind: string; id: string | null; cell: { state: string } | null }>;
+          errors?: unknown[];
+        };
+      };
       if (message.type === 'connection_ack') {
         socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload }));
         resolve(probe);
@@ -54,7 +60,10 @@ function open(app: TestCellgraph, i: number): Promise<Probe> {
 }
 
 it(`holds ${CONNECTIONS} WebSocket connections with a subscription each, delivers to all of them, and keeps answering queries`, async () => {
-  await publishAll(nats.url, takeEvents(2000, { seed: 71 }).map((e) => e.event));
+  await publishAll(
+    nats.url,
+    takeEvents(2000, { seed: 71 }).map((e) => e.event),
+  );
   const app = await startTestCellgraph(nats.url);
   const probes: Probe[] = [];
   try {
@@ -68,11 +77,17 @@ it(`holds ${CONNECTIONS} WebSocket connections with a subscription each, deliver
     expect(app.hub.stats().cellSubscriptions).toBe(CONNECTIONS);
 
     // Live traffic, and the probe cell's life, while every connection is held.
-    const background = publishAll(nats.url, takeEvents(1000, { seed: 72 }).map((e) => e.event), { rate: 1000, window: 64 });
+    const background = publishAll(
+      nats.url,
+      takeEvents(1000, { seed: 72 }).map((e) => e.event),
+      { rate: 1000, window: 64 },
+    );
     background.catch(() => undefined);
     await publishAll(nats.url, [cloudEvent('cell.lifecycle.v1.started', { cellId: 'probe-1', specId: 'probe-spec' })]);
     await publishAll(nats.url, [cloudEvent('cell.command.v1.completed', { cellId: 'probe-1', exitCode: 0 })]);
-    await publishAll(nats.url, [cloudEvent('cell.lifecycle.v1.destroyed', { cellId: 'probe-1', outcome: 'succeeded' })]);
+    await publishAll(nats.url, [
+      cloudEvent('cell.lifecycle.v1.destroyed', { cellId: 'probe-1', outcome: 'succeeded' }),
+    ]);
 
     // Queries keep being answered, promptly, under the fan-out.
     for (let q = 0; q < 10; q++) {
@@ -83,7 +98,11 @@ it(`holds ${CONNECTIONS} WebSocket connections with a subscription each, deliver
     }
     expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
 
-    await waitUntil(() => probes.every((p) => p.probe.at(-1)?.[1] === 'DESTROYED'), 'every connection seeing the probe cell destroyed', 30_000);
+    await waitUntil(
+      () => probes.every((p) => p.probe.at(-1)?.[1] === 'DESTROYED'),
+      'every connection seeing the probe cell destroyed',
+      30_000,
+    );
     await background;
     for (const p of probes) {
       expect(p.errors).toEqual([]);

@@ -23,7 +23,10 @@ function pauseNats(publisher: EventPublisher): () => Promise<void> {
   const pausedAt = Date.now();
   const retriesBefore = publisher.stats.retries;
   return async () => {
-    await waitUntil(() => Date.now() - pausedAt > 3 * HEARTBEAT_MS && publisher.stats.retries > retriesBefore, 'publisher timing out while NATS is paused');
+    await waitUntil(
+      () => Date.now() - pausedAt > 3 * HEARTBEAT_MS && publisher.stats.retries > retriesBefore,
+      'publisher timing out while NATS is paused',
+    );
     nats.resume();
   };
 }

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { projectionDigest } from '../../src/projection/digest.js';
 import { takeEvents } from '../../src/simulator/generator.js';
 import { EventPublisher } from '../../src/simulator/publisher.js';
-import { atSeq, startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { atSeq, startTestCellgraph, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { allCells } from '../support/cells.js';
 import { DigestDocument, expectEqualsFreshReplay, expectViewEqualsQuery } from '../support/convergence.js';
 import { publishInBackground, toPublish } from '../support/faultScenarios.js';
@@ -61,14 +61,20 @@ it('replicas converge (same digest at the same cursor), a client resumes across 
 
     await publishing;
     const { last } = await streamState(nats.url);
-    await waitUntil(() => a.projection.cursor >= last && replicaB.projection.cursor >= last, 'both replicas at the last seq');
+    await waitUntil(
+      () => a.projection.cursor >= last && replicaB.projection.cursor >= last,
+      'both replicas at the last seq',
+    );
 
     // Same digest at every checkpoint, and at the end.
     for (const seq of checkpoints) {
       expect(digestsA.get(seq), `digest of A at ${seq}`).toBeDefined();
       expect(digestsB.get(seq), `digest of B at ${seq}`).toBe(digestsA.get(seq));
     }
-    const [da, db] = await Promise.all([a.query(DigestDocument, { minSeq: last }), replicaB.query(DigestDocument, { minSeq: last })]);
+    const [da, db] = await Promise.all([
+      a.query(DigestDocument, { minSeq: last }),
+      replicaB.query(DigestDocument, { minSeq: last }),
+    ]);
     expect(da.projection).toEqual(db.projection);
     expect((await allCells(a, last)).cells).toEqual((await allCells(replicaB, last)).cells);
     await expectEqualsFreshReplay(nats.url, replicaB);
@@ -87,7 +93,10 @@ it('replicas converge (same digest at the same cursor), a client resumes across 
 
     // A seq published while the query waits ends the wait.
     const pending = replicaB.query(DigestDocument, { minSeq: last + 1 });
-    await waitUntil(() => (replicaB.clock as unknown as { waiters: unknown[] }).waiters.length > 0, 'query waiting for its minSeq');
+    await waitUntil(
+      () => (replicaB.clock as unknown as { waiters: unknown[] }).waiters.length > 0,
+      'query waiting for its minSeq',
+    );
     await publishAll(nats.url, [cloudEvent('cell.lifecycle.v1.started', { cellId: 'late-1', specId: 's' })]);
     expect((await pending).projection.cursor).toBe(last + 1);
   } finally {

@@ -15,7 +15,11 @@ it('stream deleted and recreated under a running cellgraph: detected, rebuilt fr
   await withFaultRig(nats.url, {}, async (rig) => {
     const { app, publisher, watcher } = rig;
     await syncWatcher(rig);
-    const publishing = publishInBackground(publisher, toPublish(events.slice(3000)), { rate: 1000, window: 16, retry: true });
+    const publishing = publishInBackground(publisher, toPublish(events.slice(3000)), {
+      rate: 1000,
+      window: 16,
+      retry: true,
+    });
     await waitUntil(() => app.projection.cursor > 3300, 'live tail under way');
     const before = app.projection.cursor;
 
@@ -42,7 +46,11 @@ it('stream purged under a running cellgraph (first seq jumps past the cursor): r
   await withFaultRig(nats.url, { CELLGRAPH_REPLAY_BATCH: '100' }, async (rig) => {
     const { app, publisher, watcher } = rig;
     await syncWatcher(rig);
-    const publishing = publishInBackground(publisher, toPublish(events.slice(24_000)), { rate: 1000, window: 16, retry: true });
+    const publishing = publishInBackground(publisher, toPublish(events.slice(24_000)), {
+      rate: 1000,
+      window: 16,
+      retry: true,
+    });
     await waitUntil(() => app.projection.cursor > 24_200, 'live tail under way');
 
     // Keep the newest 20,000: the events the projection was built from are partly gone.

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
-import { CellBatchesDocument, LiveStatsDocument, type CellBatchesSubscription, type CellFilter } from '../generated/graphql.js';
+import {
+  CellBatchesDocument,
+  type CellBatchesSubscription,
+  type CellFilter,
+  LiveStatsDocument,
+} from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { cellsOnOnePage } from '../support/cells.js';
 import { useNats } from '../support/nats.js';
@@ -41,7 +46,13 @@ describe('cellBatches subscription', () => {
         const view = new BatchView(7);
         for (const cell of cells) view.cells.set(cell.id, cell);
         view.lastSeq = cursor;
-        subscribe(client, CellBatchesDocument, { filter, include: 'CHANGES', after: cursor, maxBatch: 7 }, (data) => view.applyBatch(data.cellBatches), view.recordErrors);
+        subscribe(
+          client,
+          CellBatchesDocument,
+          { filter, include: 'CHANGES', after: cursor, maxBatch: 7 },
+          (data) => view.applyBatch(data.cellBatches),
+          view.recordErrors,
+        );
         watchers.push({ filter, view });
       }
       // Two more subscribers with identical documents and variables (one group): one reads, one is paused.
@@ -62,7 +73,10 @@ describe('cellBatches subscription', () => {
 
       for (const { filter, view } of [...watchers, { filter: null, view: fast }, { filter: null, view: slow }]) {
         const fresh = await cellsOnOnePage(app, filter);
-        await waitUntil(() => view.lastSeq >= fresh.cursor, `subscriber for ${JSON.stringify(filter)} reaching ${fresh.cursor}`);
+        await waitUntil(
+          () => view.lastSeq >= fresh.cursor,
+          `subscriber for ${JSON.stringify(filter)} reaching ${fresh.cursor}`,
+        );
         expect(view.sorted()).toEqual(fresh.cells);
         expect(view.errors).toEqual([]);
       }
@@ -83,16 +97,23 @@ describe('cellBatches subscription', () => {
       const filter = { state: 'RUNNING' } as CellFilter;
       const view = new BatchView(20);
       const first = wsClient(a.url);
-      const firstSub = subscribe(first, CellBatchesDocument, { filter, include: 'SNAPSHOT', maxBatch: 20 }, (data) => view.applyBatch(data.cellBatches));
+      const firstSub = subscribe(first, CellBatchesDocument, { filter, include: 'SNAPSHOT', maxBatch: 20 }, (data) =>
+        view.applyBatch(data.cellBatches),
+      );
       const start = a.projection.cursor;
       const publishing = publishAll(nats.url, events.slice(3000, 5000), { rate: 1000, window: 64 });
-      await waitUntil(() => view.synced && a.projection.cursor > start + 300 && view.lastSeq > start + 200, 'first client mid-stream');
+      await waitUntil(
+        () => view.synced && a.projection.cursor > start + 300 && view.lastSeq > start + 200,
+        'first client mid-stream',
+      );
       firstSub.stop();
       await first.dispose();
       const resumeFrom = view.lastSeq;
       await waitUntil(() => a.projection.cursor > resumeFrom + 200, 'events while disconnected');
       const second = wsClient(b.url);
-      subscribe(second, CellBatchesDocument, { filter, include: 'CHANGES', after: resumeFrom, maxBatch: 20 }, (data) => view.applyBatch(data.cellBatches));
+      subscribe(second, CellBatchesDocument, { filter, include: 'CHANGES', after: resumeFrom, maxBatch: 20 }, (data) =>
+        view.applyBatch(data.cellBatches),
+      );
       const last = Math.max(...(await publishing));
       await waitUntil(() => b.projection.cursor >= last, 'replica caught up');
       await waitUntil(() => view.lastSeq >= last, 'resumed subscriber at the last seq');

@@ -4,11 +4,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/source/natsServerProcess.js';
 import { CellChangesDocument } from '../generated/graphql.js';
 import { waitUntil } from '../support/cellgraph.js';
+import { httpStatus } from '../support/http.js';
 import { useNats } from '../support/nats.js';
 import { cloudEvent, publishAll } from '../support/publish.js';
 import { CellView, subscribe } from '../support/subscriber.js';
 import { connectWs } from '../support/ws.js';
-import { httpStatus } from '../support/http.js';
 
 /** `cellgraph serve` as a child process: what only the real CLI does (signals, exit codes). */
 
@@ -24,12 +24,18 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill();
 });
 
-afterAll(async () => {
-});
+afterAll(async () => {});
 
 function serve(env: Record<string, string>) {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CELLGRAPH_'))) as Record<string, string>;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CELLGRAPH_'))) as Record<
+    string,
+    string
+  >;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+    cwd: root,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -43,12 +49,22 @@ describe('cellgraph serve', () => {
     const port = await freePort();
     const cli = serve({ CELLGRAPH_NATS_URL: nats.url, CELLGRAPH_PORT: String(port), CELLGRAPH_LOG_LEVEL: 'info' });
     const url = `http://127.0.0.1:${port}`;
-    await waitUntil(async () => (await httpStatus(`${url}/readyz`)) === 200 || cli.child.exitCode !== null, 'child ready', 30_000);
+    await waitUntil(
+      async () => (await httpStatus(`${url}/readyz`)) === 200 || cli.child.exitCode !== null,
+      'child ready',
+      30_000,
+    );
     expect(cli.child.exitCode, cli.output()).toBeNull();
     const ws = connectWs(url);
     await ws.connected;
     const view = new CellView();
-    const sub = subscribe(ws.client, CellChangesDocument, { include: 'SNAPSHOT' }, (data) => view.apply(data.cells), view.recordErrors);
+    const sub = subscribe(
+      ws.client,
+      CellChangesDocument,
+      { include: 'SNAPSHOT' },
+      (data) => view.apply(data.cells),
+      view.recordErrors,
+    );
     await waitUntil(() => view.synced, 'snapshot delivered');
     const lastBefore = view.lastSeq;
 
@@ -60,5 +76,4 @@ describe('cellgraph serve', () => {
     expect(await ws.closed).toBe(1001);
     expect(cli.output()).toMatch(/"signal":"SIGINT".*"msg":"shutting down"/);
   });
-
 });

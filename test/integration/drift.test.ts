@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { generate } from '@graphql-codegen/cli';
-import { printCellgraphSchema } from '../../src/schema/index.js';
+import { describe, expect, it } from 'vitest';
 import codegenConfig from '../../codegen.js';
+import { printCellgraphSchema } from '../../src/schema/index.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -13,7 +13,10 @@ describe('checked-in artifacts', () => {
   });
 
   it('test/generated is what codegen produces from schema.graphql and test/operations (run `npm run codegen`)', async () => {
-    const outputs = (await generate({ ...codegenConfig, cwd: root, silent: true }, false)) as { filename: string; content: string }[];
+    const outputs = (await generate({ ...codegenConfig, cwd: root, silent: true }, false)) as {
+      filename: string;
+      content: string;
+    }[];
     expect(outputs.length).toBeGreaterThan(0);
     for (const output of outputs) {
       const file = path.resolve(root, output.filename);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,7 +42,10 @@ afterEach(async () => {
 });
 
 function serve(env: Record<string, string>): Child {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CELLGRAPH_'))) as Record<string, string>;
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CELLGRAPH_'))) as Record<
+    string,
+    string
+  >;
   const child = spawn(process.execPath, [tsxCli, 'src/main.ts', 'serve'], {
     cwd: root,
     env: { ...base, ...env },
@@ -64,57 +67,71 @@ function serve(env: Record<string, string>): Child {
 }
 
 describe('embedded default', () => {
-  it('with no CELLGRAPH_NATS_URL and nothing on 4222, starts a local nats-server, serves, and stops it on SIGTERM', async () => {
-    await take4222();
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-embedded-'));
-    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const port = await freePort();
-    const child = serve({ CELLGRAPH_PORT: String(port), CELLGRAPH_DATA_DIR: dataDir, CELLGRAPH_LOG_LEVEL: 'info' });
-    let embeddedPid: number | undefined;
-    cleanups.push(async () => {
-      // last resort if the CLI died without stopping its nats-server: that one process, by its pid
-      if (embeddedPid !== undefined && isAlive(embeddedPid)) process.kill(embeddedPid, 'SIGKILL');
-    });
+  it(
+    'with no CELLGRAPH_NATS_URL and nothing on 4222, starts a local nats-server, serves, and stops it on SIGTERM',
+    async () => {
+      await take4222();
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-embedded-'));
+      cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+      const port = await freePort();
+      const child = serve({ CELLGRAPH_PORT: String(port), CELLGRAPH_DATA_DIR: dataDir, CELLGRAPH_LOG_LEVEL: 'info' });
+      let embeddedPid: number | undefined;
+      cleanups.push(async () => {
+        // last resort if the CLI died without stopping its nats-server: that one process, by its pid
+        if (embeddedPid !== undefined && isAlive(embeddedPid)) process.kill(embeddedPid, 'SIGKILL');
+      });
 
-    await waitUntil(async () => (await httpStatus(`http://127.0.0.1:${port}/readyz`)) === 200 || child.process.exitCode !== null, 'ready', 45_000);
-    expect(child.process.exitCode, child.output()).toBeNull();
-    const started = child
-      .output()
-      .split('\n')
-      .find((line) => line.includes('embedded nats-server'));
-    expect(started, child.output()).toBeDefined();
-    embeddedPid = (JSON.parse(started!) as { pid: number }).pid;
-    expect(isAlive(embeddedPid)).toBe(true);
-    expect(await isListening(4222)).toBe(true);
-    expect(existsSync(path.join(dataDir, 'nats'))).toBe(true);
+      await waitUntil(
+        async () => (await httpStatus(`http://127.0.0.1:${port}/readyz`)) === 200 || child.process.exitCode !== null,
+        'ready',
+        45_000,
+      );
+      expect(child.process.exitCode, child.output()).toBeNull();
+      const started = child
+        .output()
+        .split('\n')
+        .find((line) => line.includes('embedded nats-server'));
+      expect(started, child.output()).toBeDefined();
+      embeddedPid = (JSON.parse(started!) as { pid: number }).pid;
+      expect(isAlive(embeddedPid)).toBe(true);
+      expect(await isListening(4222)).toBe(true);
+      expect(existsSync(path.join(dataDir, 'nats'))).toBe(true);
 
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ projection { connected ready stream } }' }),
-    });
-    expect(await response.json()).toEqual({ data: { projection: { connected: true, ready: true, stream: 'CELLOS_EVENTS' } } });
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ projection { connected ready stream } }' }),
+      });
+      expect(await response.json()).toEqual({
+        data: { projection: { connected: true, ready: true, stream: 'CELLOS_EVENTS' } },
+      });
 
-    child.process.kill('SIGTERM');
-    expect(await child.exited).toBe(0);
-    await waitUntil(() => !isAlive(embeddedPid!), 'the embedded nats-server to exit', 10_000);
-    expect(await isListening(4222)).toBe(false);
-  }, TIMEOUT_MS);
+      child.process.kill('SIGTERM');
+      expect(await child.exited).toBe(0);
+      await waitUntil(() => !isAlive(embeddedPid!), 'the embedded nats-server to exit', 10_000);
+      expect(await isListening(4222)).toBe(false);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('with no nats-server on the PATH, exits non-zero and says how to get one', async () => {
-    await take4222();
-    // a PATH with node only
-    const bin = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-path-'));
-    cleanups.push(async () => rmSync(bin, { recursive: true, force: true }));
-    symlinkSync(process.execPath, path.join(bin, 'node'));
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-embedded-'));
-    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const child = serve({ PATH: bin, CELLGRAPH_PORT: String(await freePort()), CELLGRAPH_DATA_DIR: dataDir });
-    const code = await child.exited;
-    expect(code).not.toBe(0);
-    expect(code).not.toBeNull();
-    expect(child.output()).toMatch(/nats-server.*not found on the PATH/);
-    expect(child.output()).toMatch(/apt-get install -y nats-server|github\.com\/nats-io\/nats-server\/releases/);
-    expect(child.output()).toMatch(/CELLGRAPH_NATS_URL/);
-  }, TIMEOUT_MS);
+  it(
+    'with no nats-server on the PATH, exits non-zero and says how to get one',
+    async () => {
+      await take4222();
+      // a PATH with node only
+      const bin = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-path-'));
+      cleanups.push(async () => rmSync(bin, { recursive: true, force: true }));
+      symlinkSync(process.execPath, path.join(bin, 'node'));
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-embedded-'));
+      cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+      const child = serve({ PATH: bin, CELLGRAPH_PORT: String(await freePort()), CELLGRAPH_DATA_DIR: dataDir });
+      const code = await child.exited;
+      expect(code).not.toBe(0);
+      expect(code).not.toBeNull();
+      expect(child.output()).toMatch(/nats-server.*not found on the PATH/);
+      expect(child.output()).toMatch(/apt-get install -y nats-server|github\.com\/nats-io\/nats-server\/releases/);
+      expect(child.output()).toMatch(/CELLGRAPH_NATS_URL/);
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/events/decode.js';
 import { Projection } from '../../src/projection/projection.js';
-import { takeEvents, prng } from '../../src/simulator/generator.js';
+import { prng, takeEvents } from '../../src/simulator/generator.js';
 import { ProjectionStatusDocument } from '../generated/graphql.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { startTestCellgraph, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
 import { publishAll } from '../support/publish.js';
 
@@ -17,8 +17,10 @@ const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
 
 /** Values of the wrong type for any field: each entry is [label, value]. */
-const WRONG_SCALARS: unknown[] = [42, -1, 1.5, true, false, null, [], ['a'], {}, { nested: { deeper: 1 } }, ''];
-const wrongFor = (expected: 'string' | 'nonEmpty' | 'uuid' | 'int32' | 'stringArray' | 'object' | 'nonNegative' | 'enum' | 'datetime'): unknown => {
+const _WRONG_SCALARS: unknown[] = [42, -1, 1.5, true, false, null, [], ['a'], {}, { nested: { deeper: 1 } }, ''];
+const wrongFor = (
+  expected: 'string' | 'nonEmpty' | 'uuid' | 'int32' | 'stringArray' | 'object' | 'nonNegative' | 'enum' | 'datetime',
+): unknown => {
   switch (expected) {
     case 'string':
       return pick([42, true, [], {}, 1.5]);
@@ -101,7 +103,9 @@ function mutationsFor(event: Record<string, unknown>): Mutation[] {
 }
 
 function deepNesting(depth: number, kind: 'object' | 'array'): string {
-  return kind === 'object' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  return kind === 'object'
+    ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
+    : `${'['.repeat(depth)}${']'.repeat(depth)}`;
 }
 
 /** One hostile body: never a valid event, each a different way of being wrong. */
@@ -116,7 +120,8 @@ function hostile(template: Record<string, unknown>, index: number): string | Uin
     const text = JSON.stringify(template);
     return text.slice(0, 1 + int(text.length - 2));
   }
-  if (roll < 0.33) return pick(['null', '42', '"a string"', '[]', '[{"specversion":"1.0"}]', 'true', '', ' ', '{}', '{"data":{}}']);
+  if (roll < 0.33)
+    return pick(['null', '42', '"a string"', '[]', '[{"specversion":"1.0"}]', 'true', '', ' ', '{}', '{"data":{}}']);
   if (index % 500 === 0) {
     // Huge strings, within NATS's 1 MB max_payload.
     return pick([
@@ -125,7 +130,12 @@ function hostile(template: Record<string, unknown>, index: number): string | Uin
       `{"specversion":"1.0","id":"${'z'.repeat(500_000)}"`,
     ]);
   }
-  if (index % 250 === 1) return pick([deepNesting(5_000, 'object'), deepNesting(20_000, 'array'), JSON.stringify({ ...template, specversion: '1.1', data: JSON.parse(deepNesting(2_000, 'object')) })]);
+  if (index % 250 === 1)
+    return pick([
+      deepNesting(5_000, 'object'),
+      deepNesting(20_000, 'array'),
+      JSON.stringify({ ...template, specversion: '1.1', data: JSON.parse(deepNesting(2_000, 'object')) }),
+    ]);
   const event = structuredClone(template);
   pick(mutationsFor(event))(event);
   return JSON.stringify(event);
@@ -152,7 +162,8 @@ describe('hostile events in the stream', () => {
     const bodies: (string | Uint8Array)[] = [];
     for (let i = 0; i < HOSTILE; i++) bodies.push(hostile(pick(templates), i));
     // The generator itself must only produce rejections, or the comparison below would mean nothing.
-    for (const body of bodies) expect(decodeEvent(body).kind, typeof body === 'string' ? body.slice(0, 200) : 'bytes').toBe('rejected');
+    for (const body of bodies)
+      expect(decodeEvent(body).kind, typeof body === 'string' ? body.slice(0, 200) : 'bytes').toBe('rejected');
 
     const items: (Record<string, unknown> | { raw: string | Uint8Array })[] = [];
     let v = 0;
@@ -175,7 +186,9 @@ describe('hostile events in the stream', () => {
 
     // The same valid events alone, into a projection built here.
     const alone = new Projection();
-    valid.forEach((event, i) => alone.apply(i + 1, decodeEvent(JSON.stringify(event))));
+    valid.forEach((event, i) => {
+      alone.apply(i + 1, decodeEvent(JSON.stringify(event)));
+    });
     expect(status.applied).toBe(alone.counts.applied);
     expect(status.duplicates).toBe(alone.counts.duplicates);
     expect(status.skipped).toBe(alone.counts.skipped);

@@ -1,18 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useNats } from '../support/nats.js';
-import { startTestCellgraph, waitReady, type TestCellgraph } from '../support/cellgraph.js';
-import { cloudEvent, publishAll } from '../support/publish.js';
 import {
   CellCountsDocument,
   CellDocument,
+  type CellFieldsFragment,
   CellsPageDocument,
   FormationCellsDocument,
   FormationDocument,
   FormationsDocument,
   ProjectionStatusDocument,
   StreamEventsDocument,
-  type CellFieldsFragment,
 } from '../generated/graphql.js';
+import { startTestCellgraph, type TestCellgraph, waitReady } from '../support/cellgraph.js';
+import { useNats } from '../support/nats.js';
+import { cloudEvent, publishAll } from '../support/publish.js';
 
 /** Publish a known log, start cellgraph, and read it back through every query. */
 
@@ -27,19 +27,43 @@ let lastSeq = 0;
 
 // Named events, published in this order; `raw` bodies are malformed on purpose.
 const log: [name: string, body: Record<string, unknown> | { raw: string }][] = [
-  ['f.created', cloudEvent('io.cellos.formation.v1.created', { formationId: F.toUpperCase(), name: 'nightly', document: { cells: 2 } })],
+  [
+    'f.created',
+    cloudEvent('io.cellos.formation.v1.created', {
+      formationId: F.toUpperCase(),
+      name: 'nightly',
+      document: { cells: 2 },
+    }),
+  ],
   ['c1.started', cloudEvent('cell.lifecycle.v1.started', { cellId: 'c1', specId: 'spec-a', runId: 'run-1' })],
-  ['c2.started', cloudEvent('cell.lifecycle.v1.started', { cellId: 'c2', specId: 'spec-b', correlation: { formationId: F } })],
-  ['c3.completed', cloudEvent('cell.command.v1.completed', { cellId: 'c3', exitCode: 7 }, { correlation: { tenantId: 'acme' } })],
+  [
+    'c2.started',
+    cloudEvent('cell.lifecycle.v1.started', { cellId: 'c2', specId: 'spec-b', correlation: { formationId: F } }),
+  ],
+  [
+    'c3.completed',
+    cloudEvent('cell.command.v1.completed', { cellId: 'c3', exitCode: 7 }, { correlation: { tenantId: 'acme' } }),
+  ],
   ['garbage', { raw: 'this is not json' }],
   ['c1.completed', cloudEvent('cell.command.v1.completed', { cellId: 'c1', exitCode: 0 })],
   ['f.launching', cloudEvent('cell.formation.v1.launching', { formationId: F })],
   ['unknown', cloudEvent('com.example.unknown.v1', { cellId: 'c1' })],
-  ['c1.destroyed', cloudEvent('cell.lifecycle.v1.destroyed', { cellId: 'c1', outcome: 'succeeded', terminalState: 'clean' })],
+  [
+    'c1.destroyed',
+    cloudEvent('cell.lifecycle.v1.destroyed', { cellId: 'c1', outcome: 'succeeded', terminalState: 'clean' }),
+  ],
   ['bad.exitCode', cloudEvent('cell.command.v1.completed', { cellId: 'c2', exitCode: '0' })],
   ['c4.started', cloudEvent('cell.lifecycle.v1.started', { cellId: 'c4', specId: 'spec-a', formationId: F })],
   ['c4.completed', cloudEvent('cell.command.v1.completed', { cellId: 'c4', exitCode: 137 })],
-  ['c4.forced', cloudEvent('cell.lifecycle.v1.destroyed', { cellId: 'c4', outcome: 'failed', terminalState: 'forced', reason: 'ttl_exceeded' })],
+  [
+    'c4.forced',
+    cloudEvent('cell.lifecycle.v1.destroyed', {
+      cellId: 'c4',
+      outcome: 'failed',
+      terminalState: 'forced',
+      reason: 'ttl_exceeded',
+    }),
+  ],
   ['c5.failed', cloudEvent('cell.lifecycle.v1.failed', { cellId: 'c5', reason: 'boot_failed' })],
   ['c2.metrics', cloudEvent('cell.observability.v1.metrics', { cellId: 'c2', cpu: 0.5 })],
   ['f.running', cloudEvent('cell.formation.v1.running', { formationId: F })],
@@ -93,17 +117,42 @@ describe('cell', () => {
 
   it('links a cell to its formation', async () => {
     const { cell } = await app.query(CellDocument, { id: 'c2' });
-    expect(cell).toMatchObject({ state: 'RUNNING', formationId: F, formation: { id: F, name: 'nightly', status: 'RUNNING' }, exitCode: null });
+    expect(cell).toMatchObject({
+      state: 'RUNNING',
+      formationId: F,
+      formation: { id: F, name: 'nightly', status: 'RUNNING' },
+      exitCode: null,
+    });
     expect(cell?.lastSeq).toBe(seq['c2.metrics']);
   });
 
   it('serves a pending cell, a forced destroy and a failed cell', async () => {
     const c3 = (await app.query(CellDocument, { id: 'c3' })).cell;
-    expect(c3).toMatchObject({ state: 'PENDING', status: 'pending', exitCode: 7, tenantId: 'acme', specId: null, startedAt: null, durationMs: null });
+    expect(c3).toMatchObject({
+      state: 'PENDING',
+      status: 'pending',
+      exitCode: 7,
+      tenantId: 'acme',
+      specId: null,
+      startedAt: null,
+      durationMs: null,
+    });
     const c4 = (await app.query(CellDocument, { id: 'c4' })).cell;
-    expect(c4).toMatchObject({ state: 'DESTROYED', outcome: 'FAILED', terminalState: 'FORCED', exitCode: null, reason: 'ttl_exceeded' });
+    expect(c4).toMatchObject({
+      state: 'DESTROYED',
+      outcome: 'FAILED',
+      terminalState: 'FORCED',
+      exitCode: null,
+      reason: 'ttl_exceeded',
+    });
     const c5 = (await app.query(CellDocument, { id: 'c5' })).cell;
-    expect(c5).toMatchObject({ state: 'DESTROYED', outcome: 'FAILED', reason: 'boot_failed', destroyedAt: timeOf('c5.failed'), startedAt: null });
+    expect(c5).toMatchObject({
+      state: 'DESTROYED',
+      outcome: 'FAILED',
+      reason: 'boot_failed',
+      destroyedAt: timeOf('c5.failed'),
+      startedAt: null,
+    });
   });
 
   it('answers null for a cell no event mentioned', async () => {
@@ -150,8 +199,15 @@ describe('cells', () => {
     const forward: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const { cells }: { cells: { edges: { node: CellFieldsFragment }[]; totalCount: number; pageInfo: { hasNextPage: boolean; endCursor?: string | null } } } =
-        await app.query(CellsPageDocument, { orderBy, first: 2, after });
+      const {
+        cells,
+      }: {
+        cells: {
+          edges: { node: CellFieldsFragment }[];
+          totalCount: number;
+          pageInfo: { hasNextPage: boolean; endCursor?: string | null };
+        };
+      } = await app.query(CellsPageDocument, { orderBy, first: 2, after });
       expect(cells.totalCount).toBe(5);
       forward.push(...idsOf(cells));
       if (!cells.pageInfo.hasNextPage) break;
@@ -162,8 +218,14 @@ describe('cells', () => {
     const backward: string[] = [];
     let before: string | null = null;
     for (;;) {
-      const { cells }: { cells: { edges: { node: CellFieldsFragment }[]; pageInfo: { hasPreviousPage: boolean; startCursor?: string | null } } } =
-        await app.query(CellsPageDocument, { orderBy, last: 2, before });
+      const {
+        cells,
+      }: {
+        cells: {
+          edges: { node: CellFieldsFragment }[];
+          pageInfo: { hasPreviousPage: boolean; startCursor?: string | null };
+        };
+      } = await app.query(CellsPageDocument, { orderBy, last: 2, before });
       backward.unshift(...idsOf(cells));
       if (!cells.pageInfo.hasPreviousPage) break;
       before = cells.pageInfo.startCursor!;
@@ -183,7 +245,15 @@ describe('cells', () => {
 describe('cellCounts', () => {
   it('counts by state and outcome', async () => {
     const { cellCounts } = await app.query(CellCountsDocument, {});
-    expect(cellCounts).toEqual({ total: 5, pending: 1, running: 1, destroyed: 3, succeeded: 1, failed: 2, cursor: lastSeq });
+    expect(cellCounts).toEqual({
+      total: 5,
+      pending: 1,
+      running: 1,
+      destroyed: 3,
+      succeeded: 1,
+      failed: 2,
+      cursor: lastSeq,
+    });
   });
 
   it('counts within a filter', async () => {
@@ -203,24 +273,43 @@ describe('formations', () => {
       reason: null,
       eventCount: 3,
       lastSeq: seq['f.running'],
-      cells: { totalCount: 2, edges: [{ node: { id: 'c2', state: 'RUNNING' } }, { node: { id: 'c4', state: 'DESTROYED' } }] },
+      cells: {
+        totalCount: 2,
+        edges: [{ node: { id: 'c2', state: 'RUNNING' } }, { node: { id: 'c4', state: 'DESTROYED' } }],
+      },
     });
   });
 
   it('filters and pages the cells of a formation', async () => {
     const { formation } = await app.query(FormationCellsDocument, { id: F, filter: { state: 'DESTROYED' } });
-    expect(formation?.cells.edges.map((e) => e.node)).toEqual([{ id: 'c4', state: 'DESTROYED', formationId: F, formation: { id: F } }]);
-    expect(formation).toMatchObject({ createdAt: timeOf('f.created'), updatedAt: timeOf('f.running'), firstSeq: seq['f.created'] });
+    expect(formation?.cells.edges.map((e) => e.node)).toEqual([
+      { id: 'c4', state: 'DESTROYED', formationId: F, formation: { id: F } },
+    ]);
+    expect(formation).toMatchObject({
+      createdAt: timeOf('f.created'),
+      updatedAt: timeOf('f.running'),
+      firstSeq: seq['f.created'],
+    });
     const page1 = await app.query(FormationCellsDocument, { id: F, first: 1 });
     expect(page1.formation?.cells.pageInfo.hasNextPage).toBe(true);
-    const page2 = await app.query(FormationCellsDocument, { id: F, first: 1, after: page1.formation!.cells.pageInfo.endCursor });
+    const page2 = await app.query(FormationCellsDocument, {
+      id: F,
+      first: 1,
+      after: page1.formation!.cells.pageInfo.endCursor,
+    });
     expect(page2.formation?.cells.edges.map((e) => e.node.id)).toEqual(['c4']);
     expect(page2.formation?.cells.pageInfo.hasNextPage).toBe(false);
   });
 
   it('serves a formation created with the id alias, terminal FAILED with its reason', async () => {
     const { formation } = await app.query(FormationDocument, { id: G });
-    expect(formation).toMatchObject({ id: G, name: 'adhoc', status: 'FAILED', reason: 'vmm_crashed', cells: { totalCount: 0, edges: [] } });
+    expect(formation).toMatchObject({
+      id: G,
+      name: 'adhoc',
+      status: 'FAILED',
+      reason: 'vmm_crashed',
+      cells: { totalCount: 0, edges: [] },
+    });
   });
 
   it('answers null for an unknown formation', async () => {
@@ -262,7 +351,9 @@ describe('projection', () => {
       skippedTypes: [{ type: 'com.example.unknown.v1', count: 1 }],
       replay: { target: lastSeq, done: true, percent: 100 },
     });
-    expect(projection.applied + projection.duplicates + projection.skipped + projection.rejected).toBe(projection.cursor);
+    expect(projection.applied + projection.duplicates + projection.skipped + projection.rejected).toBe(
+      projection.cursor,
+    );
     expect(projection.recentRejections).toHaveLength(2);
     expect(projection.recentRejections[0]).toMatchObject({ seq: seq['bad.exitCode'] });
     expect(projection.recentRejections[0]!.reason).toMatch(/exitCode/);

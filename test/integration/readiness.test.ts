@@ -1,9 +1,9 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { natsForTest } from '../support/nats.js';
+import { ProjectionCursorDocument } from '../generated/graphql.js';
 import { cellgraphForTest, waitCursor, waitReady, waitUntil } from '../support/cellgraph.js';
 import { httpStatus } from '../support/http.js';
+import { natsForTest } from '../support/nats.js';
 import { cloudEvent, createStream, publishAll } from '../support/publish.js';
-import { ProjectionCursorDocument } from '../generated/graphql.js';
 
 /** /healthz from the first second, /readyz only once the replay has caught up; NATS may come later. */
 
@@ -30,7 +30,13 @@ describe('readiness', () => {
     await waitReady(app, 45_000);
     await waitCursor(app, seqs.at(-1)!);
     const after = await app.query(ProjectionCursorDocument, {});
-    expect(after.projection).toMatchObject({ ready: true, connected: true, lastError: null, cursor: seqs.at(-1), applied: 2 });
+    expect(after.projection).toMatchObject({
+      ready: true,
+      connected: true,
+      lastError: null,
+      cursor: seqs.at(-1),
+      applied: 2,
+    });
     expect(app.projection.cells.size).toBe(2);
   });
 
@@ -61,7 +67,10 @@ describe('readiness', () => {
     const server = await natsForTest();
     const count = 20_000;
     const bodies = Array.from({ length: count }, (_, i) =>
-      cloudEvent(i % 3 === 0 ? 'cell.lifecycle.v1.started' : 'cell.observability.v1.metrics', { cellId: `big-${i % 500}`, specId: 's' }),
+      cloudEvent(i % 3 === 0 ? 'cell.lifecycle.v1.started' : 'cell.observability.v1.metrics', {
+        cellId: `big-${i % 500}`,
+        specId: 's',
+      }),
     );
     const seqs = await publishAll(server.url, bodies);
     const target = seqs.at(-1)!;
@@ -70,7 +79,11 @@ describe('readiness', () => {
     const statuses: number[] = [];
     for (;;) {
       const response = await fetch(`${app.url}/readyz`);
-      const body = (await response.json()) as { ready: boolean; cursor: number; replay: { target: number; done: boolean } };
+      const body = (await response.json()) as {
+        ready: boolean;
+        cursor: number;
+        replay: { target: number; done: boolean };
+      };
       statuses.push(response.status);
       // the invariant, whatever the timing: 200 iff ready, and never ready below the boot target
       expect(response.status === 200).toBe(body.ready);

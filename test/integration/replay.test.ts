@@ -2,11 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/events/decode.js';
 import { countCellsBy } from '../../src/projection/cellCount.js';
 import { Projection } from '../../src/projection/projection.js';
-import { takeEvents, type SimulatedEvent } from '../../src/simulator/generator.js';
+import { type SimulatedEvent, takeEvents } from '../../src/simulator/generator.js';
 import { EventPublisher } from '../../src/simulator/publisher.js';
+import {
+  CellCountsAtDocument,
+  type CellOrder,
+  CellsPageDocument,
+  FormationsDocument,
+  ProjectionCursorDocument,
+} from '../generated/graphql.js';
+import { cellgraphForTest, type TestCellgraph, waitCursor, waitReady } from '../support/cellgraph.js';
 import { natsForTest } from '../support/nats.js';
-import { cellgraphForTest, waitCursor, waitReady, type TestCellgraph } from '../support/cellgraph.js';
-import { CellCountsAtDocument, CellsPageDocument, FormationsDocument, ProjectionCursorDocument, type CellOrder } from '../generated/graphql.js';
 
 /** Replay and tail are one consumer: nothing published during replay is lost or applied twice; restarts converge. */
 
@@ -26,7 +32,8 @@ async function publish(url: string, events: SimulatedEvent[]): Promise<{ seq: nu
 function referenceProjection(published: { seq: number; body: string }[]): Projection {
   const reference = new Projection();
   const encoder = new TextEncoder();
-  for (const { seq, body } of [...published].sort((a, b) => a.seq - b.seq)) reference.apply(seq, decodeEvent(encoder.encode(body)));
+  for (const { seq, body } of [...published].sort((a, b) => a.seq - b.seq))
+    reference.apply(seq, decodeEvent(encoder.encode(body)));
   return reference;
 }
 
@@ -43,10 +50,8 @@ async function allCells(app: TestCellgraph, orderBy: CellOrder, minSeq: number, 
   const pages = [];
   let after: string | null = null;
   for (;;) {
-    const { cells }: Awaited<ReturnType<typeof app.query<import('../generated/graphql.js').CellsPageQuery, unknown>>> = await app.query(
-      CellsPageDocument,
-      { orderBy, first: 1000, after, minSeq, filter: filter as never },
-    );
+    const { cells }: Awaited<ReturnType<typeof app.query<import('../generated/graphql.js').CellsPageQuery, unknown>>> =
+      await app.query(CellsPageDocument, { orderBy, first: 1000, after, minSeq, filter: filter as never });
     pages.push(cells);
     if (!cells.pageInfo.hasNextPage) break;
     after = cells.pageInfo.endCursor!;

@@ -1,11 +1,10 @@
-import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CellChangesDocument, ProjectionCursorDocument } from '../generated/graphql.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from '../support/cellgraph.js';
+import { startTestCellgraph, stopOnce, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
 import { cloudEvent, publishAll } from '../support/publish.js';
 import { CellView, subscribe } from '../support/subscriber.js';
 import { connectWs, runWs } from '../support/ws.js';
-import { stopOnce } from '../support/cellgraph.js';
 
 /**
  * The in-process half of "Shutdown (SIGTERM/SIGINT)": what `stop()` does to
@@ -24,8 +23,7 @@ afterEach(async () => {
   for (const app of apps.splice(0)) await app.stop();
 });
 
-afterAll(async () => {
-});
+afterAll(async () => {});
 
 async function start(): Promise<TestCellgraph> {
   const app = stopOnce(await startTestCellgraph(nats.url));
@@ -40,7 +38,13 @@ describe('graceful shutdown', () => {
     const ws = connectWs(app.url);
     await ws.connected;
     const view = new CellView();
-    const sub = subscribe(ws.client, CellChangesDocument, { include: 'SNAPSHOT' }, (data) => view.apply(data.cells), view.recordErrors);
+    const sub = subscribe(
+      ws.client,
+      CellChangesDocument,
+      { include: 'SNAPSHOT' },
+      (data) => view.apply(data.cells),
+      view.recordErrors,
+    );
     await waitUntil(() => view.synced, 'snapshot delivered');
     await app.stop();
     await sub.done;
@@ -70,7 +74,9 @@ describe('graceful shutdown', () => {
     const first = (query: string) =>
       Promise.race([
         runWs(ws.client, query, undefined, 1),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${query}: accepted (no answer in 3 s)`)), 3_000).unref()),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`${query}: accepted (no answer in 3 s)`)), 3_000).unref(),
+        ),
       ]);
     for (const query of [
       'subscription { cells { kind seq } }',
@@ -79,7 +85,10 @@ describe('graceful shutdown', () => {
       'subscription { cellBatches { seq } }',
     ]) {
       const refused = await first(query);
-      expect(refused.results.map((r) => r.errors?.[0]?.extensions?.['code']), query).toEqual(['SHUTTING_DOWN']);
+      expect(
+        refused.results.map((r) => r.errors?.[0]?.extensions?.['code']),
+        query,
+      ).toEqual(['SHUTTING_DOWN']);
     }
 
     const sseText = await fetch(`${app.url}/graphql`, {

@@ -1,11 +1,10 @@
 import { expect, it } from 'vitest';
-import { CellsPageDocument, LiveStatsDocument } from '../generated/graphql.js';
+import { EventPublisher } from '../../src/simulator/publisher.js';
+import { CellChangesDocument, CellsPageDocument, LiveStatsDocument } from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
 import { cloudEvent } from '../support/publish.js';
-import { EventPublisher } from '../../src/simulator/publisher.js';
 import { CellView, pausableWsClient, subscribe } from '../support/subscriber.js';
-import { CellChangesDocument } from '../generated/graphql.js';
 
 const CELLS = 200;
 const EVENTS = 100_000;

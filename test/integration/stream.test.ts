@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { nanos } from '@nats-io/nats-core';
 import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import { describe, expect, it } from 'vitest';
 import { STREAM_MAX_AGE_MS } from '../../src/source/stream.js';
-import { natsForTest } from '../support/nats.js';
 import { cellgraphForTest, waitReady, waitUntil } from '../support/cellgraph.js';
 import { httpStatus } from '../support/http.js';
 import { withJsm } from '../support/jetstream.js';
+import { natsForTest } from '../support/nats.js';
 import { cloudEvent, publishAll, TEST_STREAM } from '../support/publish.js';
 
 /** The stream is created only when missing, never when told not to, and an existing one is never changed. */
@@ -44,7 +44,11 @@ describe('stream creation', () => {
     const app = await cellgraphForTest(server.url);
     await waitReady(app);
     const info = await withJsm(server.url, (jsm) => jsm.streams.info(TEST_STREAM));
-    expect(info.config).toMatchObject({ subjects: ['cellos.events.>'], storage: StorageType.File, max_age: nanos(STREAM_MAX_AGE_MS) });
+    expect(info.config).toMatchObject({
+      subjects: ['cellos.events.>'],
+      storage: StorageType.File,
+      max_age: nanos(STREAM_MAX_AGE_MS),
+    });
   });
 
   it.each(['true', 'false'])('never changes an existing stream (CELLGRAPH_CREATE_STREAM=%s)', async (create) => {

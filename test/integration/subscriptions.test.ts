@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
 import { freePort } from '../../src/source/natsServerProcess.js';
-import { CellChangesDocument, EventFeedDocument, LiveStatsDocument, type CellFilter, type EventFeedSubscription } from '../generated/graphql.js';
+import {
+  CellChangesDocument,
+  type CellFilter,
+  EventFeedDocument,
+  type EventFeedSubscription,
+  LiveStatsDocument,
+} from '../generated/graphql.js';
 import { startTestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { cellsOnOnePage } from '../support/cells.js';
 import { useNats } from '../support/nats.js';
@@ -45,7 +51,13 @@ describe('cells subscription', () => {
         const view = new CellView();
         for (const cell of cells) view.cells.set(cell.id, cell);
         view.lastSeq = cursor;
-        subscribe(client, CellChangesDocument, { filter, include: 'CHANGES', after: cursor }, (data) => view.apply(data.cells), view.recordErrors);
+        subscribe(
+          client,
+          CellChangesDocument,
+          { filter, include: 'CHANGES', after: cursor },
+          (data) => view.apply(data.cells),
+          view.recordErrors,
+        );
         watchers.push({ filter, view });
       }
       const seqs = await publishing;
@@ -53,7 +65,10 @@ describe('cells subscription', () => {
       await waitUntil(() => app.projection.cursor >= last, 'projection caught up');
       for (const { filter, view } of watchers) {
         const fresh = await cellsOnOnePage(app, filter);
-        await waitUntil(() => view.lastSeq >= fresh.cursor, `subscriber for ${JSON.stringify(filter)} reaching ${fresh.cursor}`);
+        await waitUntil(
+          () => view.lastSeq >= fresh.cursor,
+          `subscriber for ${JSON.stringify(filter)} reaching ${fresh.cursor}`,
+        );
         expect(view.sorted()).toEqual(fresh.cells);
         expect(view.errors).toEqual([]);
       }
@@ -75,9 +90,14 @@ describe('cells subscription', () => {
 
       const moving = new CellView();
       const first = wsClient(a.url);
-      const firstSub = subscribe(first, CellChangesDocument, { filter, include: 'SNAPSHOT' }, (data) => moving.apply(data.cells));
+      const firstSub = subscribe(first, CellChangesDocument, { filter, include: 'SNAPSHOT' }, (data) =>
+        moving.apply(data.cells),
+      );
       const publishing = publishInBackground(nats.url, events.slice(4500, 6000), 1000);
-      await waitUntil(() => moving.synced && moving.lastSeq > a.projection.cursor - 50 && a.projection.cursor > 4700, 'first client mid-stream');
+      await waitUntil(
+        () => moving.synced && moving.lastSeq > a.projection.cursor - 50 && a.projection.cursor > 4700,
+        'first client mid-stream',
+      );
       firstSub.stop();
       await first.dispose();
       const resumeFrom = moving.lastSeq;
@@ -85,11 +105,16 @@ describe('cells subscription', () => {
       await waitUntil(() => a.projection.cursor > resumeFrom + 200, 'events while disconnected');
 
       const second = wsClient(b.url);
-      subscribe(second, CellChangesDocument, { filter, include: 'CHANGES', after: resumeFrom }, (data) => moving.apply(data.cells));
+      subscribe(second, CellChangesDocument, { filter, include: 'CHANGES', after: resumeFrom }, (data) =>
+        moving.apply(data.cells),
+      );
       const last = Math.max(...(await publishing));
       await waitUntil(() => a.projection.cursor >= last && b.projection.cursor >= last, 'both replicas caught up');
       const fresh = await cellsOnOnePage(b, filter);
-      await waitUntil(() => moving.lastSeq >= last && steadyWatch.view.lastSeq >= last, 'both subscribers at the last seq');
+      await waitUntil(
+        () => moving.lastSeq >= last && steadyWatch.view.lastSeq >= last,
+        'both subscribers at the last seq',
+      );
       expect(moving.sorted()).toEqual(fresh.cells);
       expect(steadyWatch.view.sorted()).toEqual(fresh.cells);
       await Promise.all([steady.dispose(), second.dispose()]);
@@ -109,12 +134,17 @@ describe('cells subscription', () => {
       const started = cloudEvent('cell.lifecycle.v1.started', { cellId: 'membership-1', specId: 'spec-m' });
       const [startSeq] = await publishAll(nats.url, [started, started]);
       await waitUntil(() => running.view.cells.has('membership-1'), 'ADDED to RUNNING');
-      const destroy = cloudEvent('cell.lifecycle.v1.destroyed', { cellId: 'membership-1', outcome: 'succeeded', terminalState: 'clean' });
+      const destroy = cloudEvent('cell.lifecycle.v1.destroyed', {
+        cellId: 'membership-1',
+        outcome: 'succeeded',
+        terminalState: 'clean',
+      });
       const [destroySeq] = await publishAll(nats.url, [destroy]);
       await waitUntil(() => destroyed.view.cells.has('membership-1'), 'ADDED to DESTROYED');
       await waitUntil(() => !running.view.cells.has('membership-1'), 'REMOVED from RUNNING');
 
-      const aboutCell = (view: CellView) => view.messages.filter((m) => m.id === 'membership-1').map((m) => [m.kind, m.seq]);
+      const aboutCell = (view: CellView) =>
+        view.messages.filter((m) => m.id === 'membership-1').map((m) => [m.kind, m.seq]);
       expect(aboutCell(running.view)).toEqual([
         ['ADDED', startSeq],
         ['REMOVED', destroySeq],
@@ -148,7 +178,10 @@ describe('cells subscription', () => {
         cloudEvent('cell.lifecycle.v1.destroyed', { cellId: 'sse-1', outcome: 'failed' }),
       ];
       for (const event of extra) await publishAll(nats.url, [event]);
-      await waitUntil(() => overWs.messages.length >= overWs.messages.findIndex((m) => m.kind === 'SYNCED') + 3, 'ws live messages');
+      await waitUntil(
+        () => overWs.messages.length >= overWs.messages.findIndex((m) => m.kind === 'SYNCED') + 3,
+        'ws live messages',
+      );
       await waitUntil(() => overSse.messages.length === overWs.messages.length, 'sse live messages');
       expect(overSse.messages).toEqual(overWs.messages);
       sse.stop();
@@ -186,7 +219,10 @@ describe('events subscription', () => {
       subscribe(client, EventFeedDocument, { after: start }, (data: EventFeedSubscription) => {
         if (data.events.kind === 'EVENT') seqs.push(data.events.seq);
       });
-      const live = await publishAll(nats.url, takeEvents(300, { seed: 99 }).map((e) => e.event));
+      const live = await publishAll(
+        nats.url,
+        takeEvents(300, { seed: 99 }).map((e) => e.event),
+      );
       const last = Math.max(...live);
       await waitUntil(() => seqs.at(-1) === last, 'feed reaching the last live event');
       expect(seqs).toEqual(Array.from({ length: last - start }, (_, i) => start + 1 + i));
@@ -207,7 +243,10 @@ describe('events subscription', () => {
       });
       await waitUntil(() => app.hub.stats().eventSubscriptions === 1, 'subscription registered');
       socket().pause();
-      await publishAll(nats.url, takeEvents(5000, { seed: 5 }).map((e) => e.event));
+      await publishAll(
+        nats.url,
+        takeEvents(5000, { seed: 5 }).map((e) => e.event),
+      );
       await waitUntil(() => app.hub.stats().lagged === 1, 'subscription ended as lagged');
       socket().resume();
       await sub.done;
@@ -231,7 +270,11 @@ describe('graceful shutdown', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const url = `http://127.0.0.1:${port}`;
-    await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, 'child ready', 30_000);
+    await waitUntil(
+      async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
+      'child ready',
+      30_000,
+    );
     const client = wsClient(url);
     const view = new CellView();
     const sub = subscribe(client, CellChangesDocument, { include: 'SNAPSHOT' }, (data) => view.apply(data.cells));
@@ -256,7 +299,10 @@ describe('graceful shutdown', () => {
       const stats = await app.query(LiveStatsDocument);
       expect(stats.live.cellSubscriptions).toBe(1);
       watch.subscription.stop();
-      await waitUntil(async () => (await app.query(LiveStatsDocument)).live.cellSubscriptions === 0, 'subscription released on complete');
+      await waitUntil(
+        async () => (await app.query(LiveStatsDocument)).live.cellSubscriptions === 0,
+        'subscription released on complete',
+      );
       await client.dispose();
     } finally {
       await app.stop();

@@ -1,12 +1,12 @@
 // The tests' cellgraph: in process on a free port against a given NATS, typed requests to it, and waiting on it.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { startCellgraph, type Cellgraph } from '../../src/app.js';
+import { onTestFinished } from 'vitest';
+import { type Cellgraph, startCellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/util/logger.js';
-import { onTestFinished } from 'vitest';
-import { httpStatus } from './http.js';
 import { throwHandlerFailure } from './failures.js';
+import { httpStatus } from './http.js';
 
 export interface GraphQLResponse<T> {
   data?: T;
@@ -15,7 +15,11 @@ export interface GraphQLResponse<T> {
 
 export interface TestCellgraph extends Cellgraph {
   /** POST a typed document to /graphql; returns status and body. */
-  request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, headers?: Record<string, string>): Promise<{ status: number; body: GraphQLResponse<T> }>;
+  request<T, V>(
+    document: TypedDocumentNode<T, V>,
+    variables?: V,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: GraphQLResponse<T> }>;
   /** POST a typed document and return its data, failing on any error. */
   query<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
 }
@@ -30,7 +34,9 @@ export async function startTestCellgraph(natsUrl: string, env: Record<string, st
   });
   const app = await startCellgraph(config, natsUrl, createLogger(config.CELLGRAPH_LOG_LEVEL));
   // With a token configured, the helpers authenticate with the first one unless told otherwise.
-  const auth: Record<string, string> = config.CELLGRAPH_TOKEN ? { authorization: `Bearer ${config.CELLGRAPH_TOKEN[0]}` } : {};
+  const auth: Record<string, string> = config.CELLGRAPH_TOKEN
+    ? { authorization: `Bearer ${config.CELLGRAPH_TOKEN[0]}` }
+    : {};
   const request: TestCellgraph['request'] = async (document, variables, headers = {}) => {
     const response = await fetch(`${app.url}/graphql`, {
       method: 'POST',
@@ -53,7 +59,11 @@ export async function startTestCellgraph(natsUrl: string, env: Record<string, st
  * Polls `check` until it returns true (no fixed sleeps): fails with `what` after `timeoutMs`,
  * or at once with an assertion that failed inside a subscription handler meanwhile.
  */
-export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const done = await check();

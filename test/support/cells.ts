@@ -1,19 +1,34 @@
 // Reading every cell of a cellgraph at one cursor, sorted by id, to compare with a subscriber's view.
 import { expect } from 'vitest';
-import { CellsPageDocument, type CellFieldsFragment, type CellFilter, type CellsPageQuery } from '../generated/graphql.js';
+import {
+  type CellFieldsFragment,
+  type CellFilter,
+  CellsPageDocument,
+  type CellsPageQuery,
+} from '../generated/graphql.js';
 import type { TestCellgraph } from './cellgraph.js';
 
 export const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Every cell (all pages) read at one cursor; fails if the cursor moved between pages. */
-export async function allCells(app: TestCellgraph, minSeq?: number, filter: CellFilter | null = null): Promise<{ cursor: number; cells: CellFieldsFragment[] }> {
+export async function allCells(
+  app: TestCellgraph,
+  minSeq?: number,
+  filter: CellFilter | null = null,
+): Promise<{ cursor: number; cells: CellFieldsFragment[] }> {
   const cells: CellFieldsFragment[] = [];
   let after: string | null = null;
   let cursor: number | undefined;
   for (;;) {
-    const result: CellsPageQuery = await app.query(CellsPageDocument, { filter, first: 1000, after, minSeq: minSeq ?? null });
+    const result: CellsPageQuery = await app.query(CellsPageDocument, {
+      filter,
+      first: 1000,
+      after,
+      minSeq: minSeq ?? null,
+    });
     const page = result.cells;
-    if (cursor !== undefined && page.cursor !== cursor) throw new Error(`cursor moved while paging: ${cursor} → ${page.cursor}`);
+    if (cursor !== undefined && page.cursor !== cursor)
+      throw new Error(`cursor moved while paging: ${cursor} → ${page.cursor}`);
     cursor = page.cursor;
     cells.push(...page.edges.map((e) => e.node));
     if (!page.pageInfo.hasNextPage) break;
@@ -23,7 +38,10 @@ export async function allCells(app: TestCellgraph, minSeq?: number, filter: Cell
 }
 
 /** The cells matching `filter`, which the test expects to fit on one page of 1,000 (it fails otherwise). */
-export async function cellsOnOnePage(app: TestCellgraph, filter: CellFilter | null): Promise<{ cursor: number; cells: CellFieldsFragment[] }> {
+export async function cellsOnOnePage(
+  app: TestCellgraph,
+  filter: CellFilter | null,
+): Promise<{ cursor: number; cells: CellFieldsFragment[] }> {
   const page = await app.query(CellsPageDocument, { filter, first: 1000 });
   expect(page.cells.totalCount).toBeLessThanOrEqual(1000);
   return { cursor: page.cells.cursor, cells: page.cells.edges.map((e) => e.node).sort(byId) };

@@ -3,13 +3,21 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { expect } from 'vitest';
 import type { CellFieldsFragment, CellFilter } from '../generated/graphql.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from './cellgraph.js';
+import { startTestCellgraph, type TestCellgraph, waitUntil } from './cellgraph.js';
 import { allCells } from './cells.js';
 import { streamState } from './jetstream.js';
 import type { CellView } from './subscriber.js';
 
 export interface DigestResult {
-  projection: { cursor: number; digest: string; ready: boolean; applied: number; duplicates: number; skipped: number; rejected: number };
+  projection: {
+    cursor: number;
+    digest: string;
+    ready: boolean;
+    applied: number;
+    duplicates: number;
+    skipped: number;
+    rejected: number;
+  };
 }
 
 /** Query.projection with the digest (kept here, not in test/operations, so it needs no codegen). */
@@ -23,14 +31,29 @@ export const DigestDocument: TypedDocumentNode<DigestResult, { minSeq?: number |
  * `app` has applied the whole stream, and a cellgraph started now (a fresh
  * replay) holds the same projection at the same cursor: same digest, same cells.
  */
-export async function expectEqualsFreshReplay(natsUrl: string, app: TestCellgraph, timeoutMs = 30_000): Promise<{ last: number; cells: CellFieldsFragment[] }> {
+export async function expectEqualsFreshReplay(
+  natsUrl: string,
+  app: TestCellgraph,
+  timeoutMs = 30_000,
+): Promise<{ last: number; cells: CellFieldsFragment[] }> {
   const { last } = await streamState(natsUrl);
-  await waitUntil(() => app.projection.cursor >= last && app.source.status().ready, `cellgraph reaching the stream's last seq ${last}`, timeoutMs);
+  await waitUntil(
+    () => app.projection.cursor >= last && app.source.status().ready,
+    `cellgraph reaching the stream's last seq ${last}`,
+    timeoutMs,
+  );
   expect(app.projection.cursor).toBe(last);
   const fresh = await startTestCellgraph(natsUrl);
   try {
-    await waitUntil(() => fresh.projection.cursor >= last && fresh.source.status().ready, 'fresh replay done', timeoutMs);
-    const [a, b] = await Promise.all([app.query(DigestDocument, { minSeq: last }), fresh.query(DigestDocument, { minSeq: last })]);
+    await waitUntil(
+      () => fresh.projection.cursor >= last && fresh.source.status().ready,
+      'fresh replay done',
+      timeoutMs,
+    );
+    const [a, b] = await Promise.all([
+      app.query(DigestDocument, { minSeq: last }),
+      fresh.query(DigestDocument, { minSeq: last }),
+    ]);
     expect(a.projection.cursor).toBe(last);
     expect(b.projection.cursor).toBe(last);
     const [cellsA, cellsB] = await Promise.all([allCells(app, last), allCells(fresh, last)]);
@@ -51,7 +74,11 @@ export async function expectViewEqualsQuery(
   seq: number,
   filter: CellFilter | null = null,
 ): Promise<void> {
-  await waitUntil(() => watcher.view.lastSeq >= seq, `subscriber reaching seq ${seq} (at ${watcher.view.lastSeq})`, 20_000);
+  await waitUntil(
+    () => watcher.view.lastSeq >= seq,
+    `subscriber reaching seq ${seq} (at ${watcher.view.lastSeq})`,
+    20_000,
+  );
   const fresh = await allCells(app, seq, filter);
   expect(fresh.cursor).toBe(seq);
   expect(watcher.problems).toEqual([]);

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
 import { EventPublisher, type PublishOptions } from '../../src/simulator/publisher.js';
-import { startTestCellgraph, waitUntil, type TestCellgraph } from './cellgraph.js';
+import { startTestCellgraph, type TestCellgraph, waitUntil } from './cellgraph.js';
 import { expectEqualsFreshReplay, expectViewEqualsQuery } from './convergence.js';
 import { publishAll } from './publish.js';
 import { ResumingWatcher } from './resumingWatcher.js';
@@ -15,14 +15,19 @@ export interface FaultRig {
 }
 
 /** CloudEvents as publisher items on the subject a producer uses. */
-export const toPublish = (events: Record<string, unknown>[]) => events.map((event) => ({ subject: 'cellos.events.test', event }));
+export const toPublish = (events: Record<string, unknown>[]) =>
+  events.map((event) => ({ subject: 'cellos.events.test', event }));
 
 /**
  * Starts cellgraph (bookmarks every 200 ms so an idle subscriber still hears
  * the seq, plus `env`), a publisher and a watcher, runs `scenario`, and stops
  * all three whatever happened.
  */
-export async function withFaultRig<T>(natsUrl: string, env: Record<string, string>, scenario: (rig: FaultRig) => Promise<T>): Promise<T> {
+export async function withFaultRig<T>(
+  natsUrl: string,
+  env: Record<string, string>,
+  scenario: (rig: FaultRig) => Promise<T>,
+): Promise<T> {
   const app = await startTestCellgraph(natsUrl, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200', ...env });
   const publisher = await EventPublisher.connect(natsUrl);
   const watcher = new ResumingWatcher(app.url);
@@ -62,14 +67,22 @@ export function publishInBackground(
  */
 export async function liveTailThroughFault(
   natsUrl: string,
-  options: { seed: number; env?: Record<string, string>; fault: (app: TestCellgraph, publisher: EventPublisher) => Promise<number> },
+  options: {
+    seed: number;
+    env?: Record<string, string>;
+    fault: (app: TestCellgraph, publisher: EventPublisher) => Promise<number>;
+  },
 ): Promise<void> {
   const events = takeEvents(7000, { seed: options.seed, concurrentCells: 60 }).map((e) => e.event);
   await publishAll(natsUrl, events.slice(0, 1000));
   await withFaultRig(natsUrl, options.env ?? {}, async (rig) => {
     const { app, publisher, watcher } = rig;
     await syncWatcher(rig);
-    const publishing = publishInBackground(publisher, toPublish(events.slice(1000)), { rate: 1500, window: 32, retry: true });
+    const publishing = publishInBackground(publisher, toPublish(events.slice(1000)), {
+      rate: 1500,
+      window: 32,
+      retry: true,
+    });
     await waitUntil(() => app.projection.cursor > 2500, 'live tail under way');
     const cursorDuringFault = await options.fault(app, publisher);
 
@@ -103,20 +116,28 @@ export async function replayThroughFault(
 ): Promise<void> {
   const events = takeEvents(24_000, { seed: options.seed, concurrentCells: 80 }).map((e) => e.event);
   await publishAll(natsUrl, events.slice(0, 20_000), { window: 1024 });
-  await withFaultRig(natsUrl, { CELLGRAPH_REPLAY_BATCH: '100', ...options.env }, async ({ app, publisher, watcher }) => {
-    const publishing = publishInBackground(publisher, toPublish(events.slice(20_000)), { rate: 1000, window: 32, retry: true });
-    await options.interrupt(app, publisher);
-    watcher.start();
-    expect(app.source.status().ready).toBe(false);
-    expect((await fetch(`${app.url}/readyz`)).status).toBe(503);
-    await options.recover(app, publisher);
+  await withFaultRig(
+    natsUrl,
+    { CELLGRAPH_REPLAY_BATCH: '100', ...options.env },
+    async ({ app, publisher, watcher }) => {
+      const publishing = publishInBackground(publisher, toPublish(events.slice(20_000)), {
+        rate: 1000,
+        window: 32,
+        retry: true,
+      });
+      await options.interrupt(app, publisher);
+      watcher.start();
+      expect(app.source.status().ready).toBe(false);
+      expect((await fetch(`${app.url}/readyz`)).status).toBe(503);
+      await options.recover(app, publisher);
 
-    await app.source.whenReady();
-    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
-    await publishing;
-    const { last } = await expectEqualsFreshReplay(natsUrl, app);
-    expect(last).toBeGreaterThanOrEqual(24_000);
-    await expectViewEqualsQuery(watcher, app, last);
-    expect(watcher.codes).toEqual([]);
-  });
+      await app.source.whenReady();
+      expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+      await publishing;
+      const { last } = await expectEqualsFreshReplay(natsUrl, app);
+      expect(last).toBeGreaterThanOrEqual(24_000);
+      await expectViewEqualsQuery(watcher, app, last);
+      expect(watcher.codes).toEqual([]);
+    },
+  );
 }

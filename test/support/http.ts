@@ -27,4 +27,5 @@ export async function httpStatus(url: string): Promise<number> {
 }
 
 /** The error codes of a GraphQL response. */
-export const codesOf = (body: GraphQLResponse<unknown>): unknown[] => (body.errors ?? []).map((e) => e.extensions?.['code']);
+export const codesOf = (body: GraphQLResponse<unknown>): unknown[] =>
+  (body.errors ?? []).map((e) => e.extensions?.['code']);

@@ -1,10 +1,14 @@
 // Looking at the test stream from outside cellgraph: a JetStream manager on its own connection, and the stream's state.
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { TEST_STREAM } from './publish.js';
 
 /** A JetStream manager on its own connection, closed when `fn` is done. */
-export async function withJsm<T>(url: string, fn: (jsm: JetStreamManager) => Promise<T>, options: NodeConnectionOptions = {}): Promise<T> {
+export async function withJsm<T>(
+  url: string,
+  fn: (jsm: JetStreamManager) => Promise<T>,
+  options: NodeConnectionOptions = {},
+): Promise<T> {
   const nc = await connect({ ...options, servers: url });
   try {
     return await fn(await jetstreamManager(nc));
@@ -14,7 +18,10 @@ export async function withJsm<T>(url: string, fn: (jsm: JetStreamManager) => Pro
 }
 
 /** The stream's first and last seq as the server reports them now; the connection retries, as NATS may just be coming back. */
-export function streamState(url: string, stream = TEST_STREAM): Promise<{ first: number; last: number; messages: number }> {
+export function streamState(
+  url: string,
+  stream = TEST_STREAM,
+): Promise<{ first: number; last: number; messages: number }> {
   return withJsm(
     url,
     async (jsm) => {

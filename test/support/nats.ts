@@ -31,7 +31,11 @@ export class TestNats {
 
   /** Chooses the port and store without starting, for a cellgraph that must meet a NATS that is not up yet. */
   async prepare(): Promise<NatsServerProcess> {
-    this.server ??= new NatsServerProcess({ port: await freePort(), storeDir: mkdtempSync(path.join(os.tmpdir(), 'cellgraph-nats-')), args: this.args });
+    this.server ??= new NatsServerProcess({
+      port: await freePort(),
+      storeDir: mkdtempSync(path.join(os.tmpdir(), 'cellgraph-nats-')),
+      args: this.args,
+    });
     return this.server;
   }
 

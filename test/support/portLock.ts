@@ -1,5 +1,5 @@
 // Taking a fixed TCP port for one test at a time across every test run on this machine, for code that cannot be moved off its port.
-import { openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isListening } from '../../src/source/natsServerProcess.js';
@@ -56,7 +56,8 @@ export async function takePort(port: number, timeoutMs: number): Promise<() => v
     }
     const pid = holder(file);
     if (pid !== undefined && !isAlive(pid)) removeStale(file);
-    else if (Date.now() > deadline) throw new Error(`port ${port} is still taken by the test process ${pid ?? '?'} (${file}) after ${timeoutMs} ms`);
+    else if (Date.now() > deadline)
+      throw new Error(`port ${port} is still taken by the test process ${pid ?? '?'} (${file}) after ${timeoutMs} ms`);
     else await sleep(200);
   }
   const release = () => {
@@ -65,7 +66,9 @@ export async function takePort(port: number, timeoutMs: number): Promise<() => v
   while (await isListening(port)) {
     if (Date.now() > deadline) {
       release();
-      throw new Error(`port ${port} is in use by a program that is not a cellgraph test; this test needs it free (find it with: ss -ltnp 'sport = :${port}')`);
+      throw new Error(
+        `port ${port} is in use by a program that is not a cellgraph test; this test needs it free (find it with: ss -ltnp 'sport = :${port}')`,
+      );
     }
     await sleep(200);
   }

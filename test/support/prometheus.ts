@@ -32,7 +32,8 @@ export function parsePrometheus(text: string): Exposition {
     }
     if (line.startsWith('# TYPE ')) {
       const [name, type] = line.slice(7).split(' ');
-      if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(type ?? '')) throw new Error(`line ${index + 1}: bad type ${type}`);
+      if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(type ?? ''))
+        throw new Error(`line ${index + 1}: bad type ${type}`);
       types.set(name!, type!);
       continue;
     }
@@ -52,7 +53,14 @@ export function parsePrometheus(text: string): Exposition {
     const raw = match[3]!;
     // Prometheus reads values with Go's ParseFloat: NaN and Inf in any case (prom-client writes "Nan").
     const special = raw.toLowerCase();
-    const value = special === 'nan' ? NaN : special === '+inf' || special === 'inf' ? Infinity : special === '-inf' ? -Infinity : Number(raw);
+    const value =
+      special === 'nan'
+        ? NaN
+        : special === '+inf' || special === 'inf'
+          ? Infinity
+          : special === '-inf'
+            ? -Infinity
+            : Number(raw);
     if (Number.isNaN(value) && special !== 'nan') throw new Error(`line ${index + 1}: bad value: ${line}`);
     samples.push({ name: match[1]!, labels, value });
   }
@@ -61,7 +69,9 @@ export function parsePrometheus(text: string): Exposition {
     help,
     samples,
     value(name, wanted = {}) {
-      const found = samples.filter((s) => s.name === name && Object.entries(wanted).every(([k, v]) => s.labels[k] === v));
+      const found = samples.filter(
+        (s) => s.name === name && Object.entries(wanted).every(([k, v]) => s.labels[k] === v),
+      );
       if (found.length > 1) throw new Error(`${name} ${JSON.stringify(wanted)} matches ${found.length} samples`);
       return found[0]?.value;
     },

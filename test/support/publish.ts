@@ -1,5 +1,5 @@
-import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { EventPublisher, type PublishOptions } from '../../src/simulator/publisher.js';
 import { ensureStream } from '../../src/source/stream.js';
 
@@ -19,13 +19,18 @@ export async function createStream(url: string, stream = TEST_STREAM): Promise<v
 let serial = 0;
 
 /** A valid CloudEvent of a short type, with a fresh id unless given. */
-export function cloudEvent(type: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function cloudEvent(
+  type: string,
+  data: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   serial += 1;
   return {
     specversion: '1.0',
     id: `test-${process.pid}-${serial}-${Math.random().toString(36).slice(2)}`,
     source: 'test',
-    type: type.includes('.v1.') && !type.startsWith('dev.') && !type.startsWith('io.') ? `dev.cellos.events.${type}` : type,
+    type:
+      type.includes('.v1.') && !type.startsWith('dev.') && !type.startsWith('io.') ? `dev.cellos.events.${type}` : type,
     time: new Date(Date.UTC(2026, 10, 28, 12, 0, 0) + serial * 1000).toISOString(),
     data,
     ...extra,

@@ -1,11 +1,14 @@
 // A dashboard subscriber that rides through faults the way a real one should, resuming or resnapshotting, and records what went wrong.
 import { print } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { CellChangesDocument, type CellChangesSubscription, type CellFilter } from '../generated/graphql.js';
 import { CellView, wsUrl } from './subscriber.js';
 
-type Result = { data?: CellChangesSubscription | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] };
+type Result = {
+  data?: CellChangesSubscription | null;
+  errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
+};
 
 /**
  * A dashboard client that keeps a cells view through faults the way a real
@@ -63,7 +66,10 @@ export class ResumingWatcher {
     if (this.stopped) return;
     const generation = ++this.generation;
     this.client ??= createClient({ url: wsUrl(this.url), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
-    const variables = after === undefined ? { filter: this.filter, include: 'SNAPSHOT' as const } : { filter: this.filter, include: 'CHANGES' as const, after };
+    const variables =
+      after === undefined
+        ? { filter: this.filter, include: 'SNAPSHOT' as const }
+        : { filter: this.filter, include: 'CHANGES' as const, after };
     let ended = false;
     const again = (how: 'resume' | 'reset' | 'retry') => {
       if (ended || this.stopped || generation !== this.generation) return;
@@ -98,7 +104,10 @@ export class ResumingWatcher {
           const message = result.data!.cells;
           try {
             if (message.kind === 'ADDED' || message.kind === 'UPDATED' || message.kind === 'REMOVED') {
-              if (message.seq <= this.lastChangeSeq) throw new Error(`change at seq ${message.seq} after a change at ${this.lastChangeSeq}: delivered twice or out of order`);
+              if (message.seq <= this.lastChangeSeq)
+                throw new Error(
+                  `change at seq ${message.seq} after a change at ${this.lastChangeSeq}: delivered twice or out of order`,
+                );
               this.lastChangeSeq = message.seq;
             }
             this.view.apply(message);

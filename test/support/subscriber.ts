@@ -1,10 +1,15 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import {
+  CellChangesDocument,
+  type CellChangesSubscription,
+  type CellChangesSubscriptionVariables,
+  type CellFieldsFragment,
+} from '../generated/graphql.js';
 import { reportHandlerFailure } from './failures.js';
 import { surfaceHandlerErrors } from './ws.js';
-import { CellChangesDocument, type CellChangesSubscription, type CellChangesSubscriptionVariables, type CellFieldsFragment } from '../generated/graphql.js';
 
 export type CellChangeMessage = CellChangesSubscription['cells'];
 
@@ -55,7 +60,14 @@ export function wsUrl(httpUrl: string): string {
 }
 
 export function wsClient(httpUrl: string, connectionParams?: Record<string, unknown>): Client {
-  return createClient({ url: wsUrl(httpUrl), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams, on: { error: surfaceHandlerErrors } });
+  return createClient({
+    url: wsUrl(httpUrl),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+    connectionParams,
+    on: { error: surfaceHandlerErrors },
+  });
 }
 
 /**
@@ -70,7 +82,12 @@ export function pausableWsClient(httpUrl: string): { client: Client; socket(): W
       current = this;
     }
   }
-  const client = createClient({ url: wsUrl(httpUrl), webSocketImpl: CapturingWebSocket, retryAttempts: 0, on: { error: surfaceHandlerErrors } });
+  const client = createClient({
+    url: wsUrl(httpUrl),
+    webSocketImpl: CapturingWebSocket,
+    retryAttempts: 0,
+    on: { error: surfaceHandlerErrors },
+  });
   return {
     client,
     socket() {
@@ -168,6 +185,12 @@ export function watchCells(
   variables: CellChangesSubscriptionVariables,
 ): { view: CellView; subscription: Subscription<CellChangesSubscription> } {
   const view = new CellView();
-  const subscription = subscribe(client, CellChangesDocument, variables, (data) => view.apply(data.cells), view.recordErrors);
+  const subscription = subscribe(
+    client,
+    CellChangesDocument,
+    variables,
+    (data) => view.apply(data.cells),
+    view.recordErrors,
+  );
   return { view, subscription };
 }

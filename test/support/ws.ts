@@ -1,4 +1,4 @@
-import { createClient, type Client, type FormattedExecutionResult as ExecutionResult } from 'graphql-ws';
+import { type Client, createClient, type FormattedExecutionResult as ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { reportHandlerFailure } from './failures.js';
 
@@ -88,7 +88,13 @@ export function connectWs(
  * accepted it instead: a wrongly accepted connection fails the test at once, not on a timeout.
  */
 export function refusal(ws: TestWsClient): Promise<number | 'acknowledged'> {
-  return Promise.race([ws.closed, ws.connected.then(() => 'acknowledged' as const, () => ws.closed)]);
+  return Promise.race([
+    ws.closed,
+    ws.connected.then(
+      () => 'acknowledged' as const,
+      () => ws.closed,
+    ),
+  ]);
 }
 
 /**

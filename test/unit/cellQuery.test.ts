@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { countCells, countCellsBy } from '../../src/projection/cellCount.js';
-import { compileCellFilter, type CellFilter } from '../../src/projection/cellFilter.js';
-import { CELL_ORDER_FIELDS, orderKeyOf, type CellOrder, type CellOrderField } from '../../src/projection/cellOrder.js';
+import { type CellFilter, compileCellFilter } from '../../src/projection/cellFilter.js';
+import { CELL_ORDER_FIELDS, type CellOrder, type CellOrderField, orderKeyOf } from '../../src/projection/cellOrder.js';
 import { readCellPage } from '../../src/projection/cellPage.js';
 import { asSelection, CellSelection } from '../../src/projection/cellSelection.js';
 import type { CellRecord } from '../../src/projection/records.js';
-import { completed, destroyed, Driver, failed, other, started, uuidOf } from './fixtures.js';
+import { completed, Driver, destroyed, failed, other, started, uuidOf } from './fixtures.js';
 
 /**
  * A projection with a known mix of cells, built through the real reducer:
@@ -38,7 +38,8 @@ function buildProjection(): Driver {
       default: {
         d.apply(started(base, { time: t(i % 20) }));
         if (i % 6 === 5) d.apply(failed({ cellId: id, reason: 'oom' }, { time: t(30 + (i % 7)) }));
-        else d.apply(destroyed({ cellId: id, outcome: i % 6 === 3 ? 'succeeded' : 'failed' }, { time: t(30 + (i % 5)) }));
+        else
+          d.apply(destroyed({ cellId: id, outcome: i % 6 === 3 ? 'succeeded' : 'failed' }, { time: t(30 + (i % 5)) }));
       }
     }
   }
@@ -54,7 +55,9 @@ const allCells = [...projection.cells.values()];
 /** Reference semantics written from the API description, independent of the projection's query modules. */
 function referenceFilter(filter: CellFilter): (c: CellRecord) => boolean {
   const within = (v: string | null, r: CellFilter['startedAt']) =>
-    !r || ((r.from == null || (v !== null && Date.parse(v) >= Date.parse(r.from))) && (r.to == null || (v !== null && Date.parse(v) <= Date.parse(r.to))));
+    !r ||
+    ((r.from == null || (v !== null && Date.parse(v) >= Date.parse(r.from))) &&
+      (r.to == null || (v !== null && Date.parse(v) <= Date.parse(r.to))));
   return (c) =>
     (!filter.ids || filter.ids.includes(c.id)) &&
     (!filter.states?.length || filter.states.includes(c.state)) &&
@@ -63,8 +66,10 @@ function referenceFilter(filter: CellFilter): (c: CellRecord) => boolean {
     (filter.formationId == null || c.formationId === filter.formationId.toLowerCase()) &&
     (filter.tenantId == null || c.tenantId === filter.tenantId) &&
     (filter.outcome == null || c.outcome === filter.outcome) &&
-    (!(filter.startedAt?.from || filter.startedAt?.to) || (c.startedAt !== null && within(c.startedAt, filter.startedAt))) &&
-    (!(filter.destroyedAt?.from || filter.destroyedAt?.to) || (c.destroyedAt !== null && within(c.destroyedAt, filter.destroyedAt)));
+    (!(filter.startedAt?.from || filter.startedAt?.to) ||
+      (c.startedAt !== null && within(c.startedAt, filter.startedAt))) &&
+    (!(filter.destroyedAt?.from || filter.destroyedAt?.to) ||
+      (c.destroyedAt !== null && within(c.destroyedAt, filter.destroyedAt)));
 }
 
 function keyOf(c: CellRecord, field: CellOrderField): number | string | null {
@@ -133,7 +138,8 @@ describe('the test projection', () => {
     expect(new Set(starts).size).toBeLessThan(starts.length);
     expect(allCells.some((c) => c.startedAt === null)).toBe(true);
     expect(ids(allCells)).not.toEqual([...ids(allCells)].sort());
-    for (const [, filter] of FILTERS.slice(1, -1)) expect(allCells.filter(referenceFilter(filter)).length).toBeGreaterThan(0);
+    for (const [, filter] of FILTERS.slice(1, -1))
+      expect(allCells.filter(referenceFilter(filter)).length).toBeGreaterThan(0);
   });
 });
 
@@ -159,8 +165,13 @@ describe('cell filters', () => {
   it.each(FILTERS)('filter %s compiled once reads and counts like the raw filter', (_name, filter) => {
     const selection = new CellSelection(filter);
     expect(asSelection(selection)).toBe(selection);
-    for (const order of [{ field: 'FIRST_SEEN', direction: 'DESC' }, { field: 'ID', direction: 'ASC' }] as const) {
-      expect(readCellPage(projection, { filter: selection, order, first: 5 })).toEqual(readCellPage(projection, { filter, order, first: 5 }));
+    for (const order of [
+      { field: 'FIRST_SEEN', direction: 'DESC' },
+      { field: 'ID', direction: 'ASC' },
+    ] as const) {
+      expect(readCellPage(projection, { filter: selection, order, first: 5 })).toEqual(
+        readCellPage(projection, { filter, order, first: 5 }),
+      );
     }
     expect(countCells(projection, selection)).toBe(countCells(projection, filter));
     expect(countCellsBy(projection, selection)).toEqual(countCellsBy(projection, filter));
@@ -185,63 +196,81 @@ describe('the first-seen index', () => {
 });
 
 describe('cell order', () => {
-  const orders: CellOrder[] = CELL_ORDER_FIELDS.flatMap((field) => (['ASC', 'DESC'] as const).map((direction) => ({ field, direction })));
+  const orders: CellOrder[] = CELL_ORDER_FIELDS.flatMap((field) =>
+    (['ASC', 'DESC'] as const).map((direction) => ({ field, direction })),
+  );
 
   it.each(orders.map((o) => [`${o.field} ${o.direction}`, o] as const))('orders by %s', (_name, order) => {
     const page = readCellPage(projection, { order, first: 1000 });
     expect(ids(page.cells)).toEqual(referenceSort(allCells, order));
   });
 
-  it.each(orders.map((o) => [`${o.field} ${o.direction}`, o] as const))('orders a filtered set by %s', (_name, order) => {
-    const filter: CellFilter = { states: ['running', 'destroyed'], specId: 'spec-b' };
-    const page = readCellPage(projection, { order, filter, first: 1000 });
-    expect(ids(page.cells)).toEqual(referenceSort(allCells.filter(referenceFilter(filter)), order));
-  });
+  it.each(orders.map((o) => [`${o.field} ${o.direction}`, o] as const))(
+    'orders a filtered set by %s',
+    (_name, order) => {
+      const filter: CellFilter = { states: ['running', 'destroyed'], specId: 'spec-b' };
+      const page = readCellPage(projection, { order, filter, first: 1000 });
+      expect(ids(page.cells)).toEqual(referenceSort(allCells.filter(referenceFilter(filter)), order));
+    },
+  );
 });
 
 describe('paging', () => {
-  const orders: CellOrder[] = CELL_ORDER_FIELDS.flatMap((field) => (['ASC', 'DESC'] as const).map((direction) => ({ field, direction })));
+  const orders: CellOrder[] = CELL_ORDER_FIELDS.flatMap((field) =>
+    (['ASC', 'DESC'] as const).map((direction) => ({ field, direction })),
+  );
   const cases = orders.flatMap((order) =>
     [1, 4, 7].flatMap((size) =>
       [
         ['all', {}],
         ['formation', { formationId: FORMATIONS[0]! }],
         ['destroyed', { states: ['destroyed'] }],
-      ].map(([fname, filter]) => [`${order.field} ${order.direction} size ${size} filter ${fname}`, order, size, filter as CellFilter] as const),
+      ].map(
+        ([fname, filter]) =>
+          [
+            `${order.field} ${order.direction} size ${size} filter ${fname}`,
+            order,
+            size,
+            filter as CellFilter,
+          ] as const,
+      ),
     ),
   );
 
-  it.each(cases)('%s: walking forward with first/after and backward with last/before gives the full sorted list', (_n, order, size, filter) => {
-    const expected = referenceSort(allCells.filter(referenceFilter(filter)), order);
+  it.each(cases)(
+    '%s: walking forward with first/after and backward with last/before gives the full sorted list',
+    (_n, order, size, filter) => {
+      const expected = referenceSort(allCells.filter(referenceFilter(filter)), order);
 
-    const forward: string[] = [];
-    let after = null;
-    for (let pages = 0; ; pages++) {
-      expect(pages).toBeLessThanOrEqual(expected.length + 1);
-      const page = readCellPage(projection, { filter, order, first: size, after });
-      expect(page.cells.length).toBeLessThanOrEqual(size);
-      expect(page.hasPreviousPage).toBe(after !== null);
-      forward.push(...ids(page.cells));
-      if (!page.hasNextPage) break;
-      expect(page.cells).toHaveLength(size);
-      after = orderKeyOf(page.cells.at(-1)!, order);
-    }
-    expect(forward).toEqual(expected);
+      const forward: string[] = [];
+      let after = null;
+      for (let pages = 0; ; pages++) {
+        expect(pages).toBeLessThanOrEqual(expected.length + 1);
+        const page = readCellPage(projection, { filter, order, first: size, after });
+        expect(page.cells.length).toBeLessThanOrEqual(size);
+        expect(page.hasPreviousPage).toBe(after !== null);
+        forward.push(...ids(page.cells));
+        if (!page.hasNextPage) break;
+        expect(page.cells).toHaveLength(size);
+        after = orderKeyOf(page.cells.at(-1)!, order);
+      }
+      expect(forward).toEqual(expected);
 
-    const backward: string[] = [];
-    let before = null;
-    for (let pages = 0; ; pages++) {
-      expect(pages).toBeLessThanOrEqual(expected.length + 1);
-      const page = readCellPage(projection, { filter, order, last: size, before });
-      expect(page.cells.length).toBeLessThanOrEqual(size);
-      expect(page.hasNextPage).toBe(before !== null);
-      backward.unshift(...ids(page.cells));
-      if (!page.hasPreviousPage) break;
-      expect(page.cells).toHaveLength(size);
-      before = orderKeyOf(page.cells[0]!, order);
-    }
-    expect(backward).toEqual(expected);
-  });
+      const backward: string[] = [];
+      let before = null;
+      for (let pages = 0; ; pages++) {
+        expect(pages).toBeLessThanOrEqual(expected.length + 1);
+        const page = readCellPage(projection, { filter, order, last: size, before });
+        expect(page.cells.length).toBeLessThanOrEqual(size);
+        expect(page.hasNextPage).toBe(before !== null);
+        backward.unshift(...ids(page.cells));
+        if (!page.hasPreviousPage) break;
+        expect(page.cells).toHaveLength(size);
+        before = orderKeyOf(page.cells[0]!, order);
+      }
+      expect(backward).toEqual(expected);
+    },
+  );
 
   it('after and before together give the window between them', () => {
     const order: CellOrder = { field: 'STARTED_AT', direction: 'DESC' };

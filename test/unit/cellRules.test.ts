@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completed, destroyed, Driver, failed, other, republish, started, cloudEvent, uuidOf } from './fixtures.js';
+import { cloudEvent, completed, Driver, destroyed, failed, other, republish, started, uuidOf } from './fixtures.js';
 
 /** One test per cell rule of cellos-events.md, asserting on the resulting record. */
 
@@ -29,7 +29,15 @@ describe('cell reducer', () => {
     const ev = completed({ cellId: 'c1', exitCode: 3, argv: ['/bin/true'], durationMs: 12 });
     d.apply(ev);
     const cell = d.cell('c1');
-    expect(cell).toMatchObject({ state: 'pending', exitCode: 3, specId: null, startedAt: null, firstSeq: 1, lastSeq: 1, eventCount: 1 });
+    expect(cell).toMatchObject({
+      state: 'pending',
+      exitCode: 3,
+      specId: null,
+      startedAt: null,
+      firstSeq: 1,
+      lastSeq: 1,
+      eventCount: 1,
+    });
     expect(d.projection.cellCountsByState()).toEqual({ pending: 1, running: 0, destroyed: 0 });
   });
 
@@ -98,7 +106,13 @@ describe('cell reducer', () => {
   it('destroyed without terminalState/reason leaves them null', () => {
     const d = new Driver();
     d.apply(destroyed({ cellId: 'c1', outcome: 'failed' }));
-    expect(d.cell('c1')).toMatchObject({ state: 'destroyed', outcome: 'failed', terminalState: null, reason: null, startedAt: null });
+    expect(d.cell('c1')).toMatchObject({
+      state: 'destroyed',
+      outcome: 'failed',
+      terminalState: null,
+      reason: null,
+      startedAt: null,
+    });
   });
 
   it('failed is a destroy with outcome failed, destroyedAt = event time and its reason', () => {
@@ -106,7 +120,12 @@ describe('cell reducer', () => {
     d.apply(started({ cellId: 'c1', specId: 's' }));
     const ev = failed({ cellId: 'c1', reason: 'vmm_crashed' });
     d.apply(ev);
-    expect(d.cell('c1')).toMatchObject({ state: 'destroyed', outcome: 'failed', destroyedAt: ev.time, reason: 'vmm_crashed' });
+    expect(d.cell('c1')).toMatchObject({
+      state: 'destroyed',
+      outcome: 'failed',
+      destroyedAt: ev.time,
+      reason: 'vmm_crashed',
+    });
   });
 
   it('destroyed is terminal: a late started does not bring the cell back to running', () => {
@@ -118,7 +137,13 @@ describe('cell reducer', () => {
     const late = started({ cellId: 'c1', specId: 's' });
     const { outcome } = d.apply(late);
     expect(outcome).toBe('applied');
-    expect(d.cell('c1')).toMatchObject({ state: 'destroyed', startedAt: first.time, destroyedAt: end.time, outcome: 'succeeded', lastSeq: 3 });
+    expect(d.cell('c1')).toMatchObject({
+      state: 'destroyed',
+      startedAt: first.time,
+      destroyedAt: end.time,
+      outcome: 'succeeded',
+      lastSeq: 3,
+    });
     expect(d.projection.cellCountsByState()).toEqual({ pending: 0, running: 0, destroyed: 1 });
   });
 
@@ -128,7 +153,13 @@ describe('cell reducer', () => {
     d.apply(end);
     d.apply(failed({ cellId: 'c1', reason: 'oom' }));
     d.apply(destroyed({ cellId: 'c1', outcome: 'failed', terminalState: 'forced', reason: 'ttl_exceeded' }));
-    expect(d.cell('c1')).toMatchObject({ outcome: 'succeeded', terminalState: 'clean', reason: null, destroyedAt: end.time, eventCount: 3 });
+    expect(d.cell('c1')).toMatchObject({
+      outcome: 'succeeded',
+      terminalState: 'clean',
+      reason: null,
+      destroyedAt: end.time,
+      eventCount: 3,
+    });
   });
 
   it('a forced destroy clears exitCode', () => {
@@ -137,7 +168,12 @@ describe('cell reducer', () => {
     d.apply(completed({ cellId: 'c1', exitCode: 137 }));
     expect(d.cell('c1').exitCode).toBe(137);
     d.apply(destroyed({ cellId: 'c1', outcome: 'failed', terminalState: 'forced', reason: 'ttl_exceeded' }));
-    expect(d.cell('c1')).toMatchObject({ state: 'destroyed', terminalState: 'forced', exitCode: null, reason: 'ttl_exceeded' });
+    expect(d.cell('c1')).toMatchObject({
+      state: 'destroyed',
+      terminalState: 'forced',
+      exitCode: null,
+      reason: 'ttl_exceeded',
+    });
   });
 
   it('a command.completed arriving after a forced destroy does not set exitCode', () => {
@@ -377,8 +413,25 @@ describe('delta changed fields', () => {
     expect(delta).toMatchObject({ entity: 'cell', seq, before: null });
     expect(sorted(delta.changed)).toEqual(
       sorted([
-        'id', 'specId', 'runId', 'state', 'formationId', 'tenantId', 'startedAt', 'destroyedAt', 'outcome', 'exitCode',
-        'terminalState', 'reason', 'firstSeq', 'lastSeq', 'updatedAt', 'eventCount', 'status', 'durationMs', 'formation',
+        'id',
+        'specId',
+        'runId',
+        'state',
+        'formationId',
+        'tenantId',
+        'startedAt',
+        'destroyedAt',
+        'outcome',
+        'exitCode',
+        'terminalState',
+        'reason',
+        'firstSeq',
+        'lastSeq',
+        'updatedAt',
+        'eventCount',
+        'status',
+        'durationMs',
+        'formation',
       ]),
     );
   });
@@ -407,7 +460,19 @@ describe('delta changed fields', () => {
     d.apply(completed({ cellId: 'c1', exitCode: 2 }));
     const { deltas } = d.apply(destroyed({ cellId: 'c1', outcome: 'failed', terminalState: 'forced', reason: 'oom' }));
     expect(sorted(deltas[0]!.changed)).toEqual(
-      sorted(['state', 'status', 'destroyedAt', 'durationMs', 'outcome', 'terminalState', 'reason', 'exitCode', 'lastSeq', 'eventCount', 'updatedAt']),
+      sorted([
+        'state',
+        'status',
+        'destroyedAt',
+        'durationMs',
+        'outcome',
+        'terminalState',
+        'reason',
+        'exitCode',
+        'lastSeq',
+        'eventCount',
+        'updatedAt',
+      ]),
     );
   });
 
@@ -415,7 +480,9 @@ describe('delta changed fields', () => {
     const d = new Driver();
     d.apply(started({ cellId: 'c1', specId: 's' }));
     const { deltas } = d.apply(other('cell.observability.v1.metrics', { cellId: 'c1', formationId: uuidOf(5) }));
-    expect(sorted(deltas[0]!.changed)).toEqual(sorted(['formationId', 'formation', 'lastSeq', 'eventCount', 'updatedAt']));
+    expect(sorted(deltas[0]!.changed)).toEqual(
+      sorted(['formationId', 'formation', 'lastSeq', 'eventCount', 'updatedAt']),
+    );
   });
 
   it('a late started on a destroyed cell changes only the version fields', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { configSchema, ConfigError, loadConfig } from '../../src/config.js';
 import { serve } from '../../src/cli/serve.js';
+import { ConfigError, configSchema, loadConfig } from '../../src/config.js';
 
 /**
  * "Invalid values stop the server at start with a message naming the
@@ -70,21 +70,35 @@ describe('loadConfig', () => {
   });
 
   it('covers every variable of the schema', () => {
-    expect(new Set([...bad.map(([variable]) => variable), ...FREE_FORM])).toEqual(new Set(Object.keys(configSchema.shape)));
+    expect(new Set([...bad.map(([variable]) => variable), ...FREE_FORM])).toEqual(
+      new Set(Object.keys(configSchema.shape)),
+    );
   });
 
   it('names every bad variable at once, not only the first', () => {
     const message = messageFor({ CELLGRAPH_PORT: 'x', CELLGRAPH_GRAPHIQL: 'x', CELLGRAPH_MAX_DEPTH: 'x' });
-    for (const variable of ['CELLGRAPH_PORT', 'CELLGRAPH_GRAPHIQL', 'CELLGRAPH_MAX_DEPTH']) expect(message).toContain(`${variable}:`);
+    for (const variable of ['CELLGRAPH_PORT', 'CELLGRAPH_GRAPHIQL', 'CELLGRAPH_MAX_DEPTH'])
+      expect(message).toContain(`${variable}:`);
   });
 
   it('accepts the documented edges and treats empty values as unset', () => {
-    const config = loadConfig({ CELLGRAPH_WS_KEEPALIVE_MS: '30000', CELLGRAPH_NATS_URL: '', CELLGRAPH_PORT: '', CELLGRAPH_GRAPHIQL: 'no', CELLGRAPH_EMBEDDED_NATS: 'never' });
-    expect(config).toMatchObject({ CELLGRAPH_WS_KEEPALIVE_MS: 30_000, CELLGRAPH_PORT: 4000, CELLGRAPH_GRAPHIQL: false, CELLGRAPH_EMBEDDED_NATS: 'never' });
+    const config = loadConfig({
+      CELLGRAPH_WS_KEEPALIVE_MS: '30000',
+      CELLGRAPH_NATS_URL: '',
+      CELLGRAPH_PORT: '',
+      CELLGRAPH_GRAPHIQL: 'no',
+      CELLGRAPH_EMBEDDED_NATS: 'never',
+    });
+    expect(config).toMatchObject({
+      CELLGRAPH_WS_KEEPALIVE_MS: 30_000,
+      CELLGRAPH_PORT: 4000,
+      CELLGRAPH_GRAPHIQL: false,
+      CELLGRAPH_EMBEDDED_NATS: 'never',
+    });
     expect(config.CELLGRAPH_NATS_URL).toBeUndefined();
   });
 
-  it('ignores variables that are not cellgraph\'s', () => {
+  it("ignores variables that are not cellgraph's", () => {
     expect(() => loadConfig({ PORT: 'not a number', NODE_ENV: 'x' })).not.toThrow();
   });
 });
@@ -104,6 +118,8 @@ describe('cellgraph serve with an invalid configuration', () => {
       throw new Error(`exit ${String(code)}`);
     });
     await expect(serve()).rejects.toThrow('exit 2');
-    expect(stderr).toHaveBeenCalledWith(expect.stringMatching(/^cellgraph: invalid configuration:\n {2}CELLGRAPH_PORT: /));
+    expect(stderr).toHaveBeenCalledWith(
+      expect.stringMatching(/^cellgraph: invalid configuration:\n {2}CELLGRAPH_PORT: /),
+    );
   });
 });

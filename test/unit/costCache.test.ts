@@ -13,9 +13,17 @@ import { ReplayProgress } from '../../src/source/replayProgress.js';
 /** The cost verdict is remembered per document only when variables cannot change it: repeated documents must keep their verdicts. */
 function yogaWithCostLimit() {
   const projection = new Projection();
-  takeEvents(500, { seed: 4 }).forEach(({ event }, i) => projection.apply(i + 1, decodeEvent(JSON.stringify(event))));
+  takeEvents(500, { seed: 4 }).forEach(({ event }, i) => {
+    projection.apply(i + 1, decodeEvent(JSON.stringify(event)));
+  });
   const progress = new ReplayProgress();
-  const sourceStatus = () => ({ connected: true, streamLastSeq: projection.cursor, ready: true, replay: progress.snapshot(projection.cursor, 0), lastError: null });
+  const sourceStatus = () => ({
+    connected: true,
+    streamLastSeq: projection.cursor,
+    ready: true,
+    replay: progress.snapshot(projection.cursor, 0),
+    lastError: null,
+  });
   const context = {
     config: loadConfig({ CELLGRAPH_MAX_COST: '100', CELLGRAPH_DEFAULT_PAGE_SIZE: '10', CELLGRAPH_MAX_PAGE_SIZE: '50' }),
     projection,
@@ -58,7 +66,8 @@ describe('cost limit verdict cache', () => {
 
   it('remembers only verdicts within the limit, per operation name; bad variables stay execution errors', async () => {
     const { ask } = yogaWithCostLimit();
-    const two = 'query Small($id: String!) { cell(id: $id) { id } } query Big { cells(first: 40) { edges { node { id specId } } } }';
+    const two =
+      'query Small($id: String!) { cell(id: $id) { id } } query Big { cells(first: 40) { edges { node { id specId } } } }';
     for (let round = 0; round < 3; round++) {
       expect(await ask(two, { id: 'x' }, 'Small')).toBe('ok');
       expect(await ask(two, {}, 'Big')).toBe('cost');

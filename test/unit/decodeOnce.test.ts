@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as decode from '../../src/events/decode.js';
 import type { RawMessage } from '../../src/events/streamEvent.js';
+import { LiveHub } from '../../src/live/hub.js';
 import { compileCellFilter } from '../../src/projection/cellFilter.js';
 import { Projection } from '../../src/projection/projection.js';
-import { LiveHub } from '../../src/live/hub.js';
 import { Ingestor } from '../../src/source/ingest.js';
 import { createLogger } from '../../src/util/logger.js';
-import { completed, drain, started, type Envelope } from './fixtures.js';
+import { completed, drain, type Envelope, started } from './fixtures.js';
 
 // Every entry point of the decoder, counted: a second decode anywhere (through any of them) shows up.
 vi.mock('../../src/events/decode.js', async (importOriginal) => {
@@ -24,7 +24,12 @@ const STORED_AT = Date.parse('2026-11-28T12:00:00Z');
 
 function raw(seq: number, body: Envelope | string): RawMessage {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return { seq, subject: 'cellos.events.unit', data: new TextEncoder().encode(text), info: { timestampNanos: (STORED_AT + seq) * 1_000_000 } };
+  return {
+    seq,
+    subject: 'cellos.events.unit',
+    data: new TextEncoder().encode(text),
+    info: { timestampNanos: (STORED_AT + seq) * 1_000_000 },
+  };
 }
 
 describe('Ingestor → LiveHub', () => {
@@ -45,7 +50,9 @@ describe('Ingestor → LiveHub', () => {
     vi.clearAllMocks();
 
     const bodies = [started({ cellId: 'a', specId: 's' }), 'not json', completed({ cellId: 'a', exitCode: 3 })];
-    bodies.forEach((body, i) => ingestor.ingest(raw(i + 1, body)));
+    bodies.forEach((body, i) => {
+      ingestor.ingest(raw(i + 1, body));
+    });
 
     const received = await drain(events, 3);
     expect(received.map((m) => ('event' in m ? [m.seq, m.event.type, m.event.problem] : m.kind))).toEqual([
@@ -53,13 +60,21 @@ describe('Ingestor → LiveHub', () => {
       [2, null, expect.stringContaining('not valid JSON')],
       [3, 'cell.command.v1.completed', null],
     ]);
-    expect(received[0]).toMatchObject({ event: { storedAt: new Date(STORED_AT + 1).toISOString(), event: { type: started({ cellId: 'a', specId: 's' }).type } } });
+    expect(received[0]).toMatchObject({
+      event: {
+        storedAt: new Date(STORED_AT + 1).toISOString(),
+        event: { type: started({ cellId: 'a', specId: 's' }).type },
+      },
+    });
     // The projection applied both events of cell a (coalesced into one change for this subscriber).
     expect(await drain(cells, 1)).toMatchObject([{ kind: 'ADDED', seq: 3, cell: { exitCode: 3 } }]);
 
-    const parses = vi.mocked(decode.parseJsonObject).mock.calls.length + vi.mocked(decode.decodeEvent).mock.calls.length;
+    const parses =
+      vi.mocked(decode.parseJsonObject).mock.calls.length + vi.mocked(decode.decodeEvent).mock.calls.length;
     const decodes =
-      vi.mocked(decode.decodeObject).mock.calls.length + vi.mocked(decode.decodeObjectStrict).mock.calls.length + vi.mocked(decode.decodeEvent).mock.calls.length;
+      vi.mocked(decode.decodeObject).mock.calls.length +
+      vi.mocked(decode.decodeObjectStrict).mock.calls.length +
+      vi.mocked(decode.decodeEvent).mock.calls.length;
     expect(parses).toBe(3);
     expect(decodes).toBe(2); // the body that is not JSON is rejected by the parse alone
     hub.shutdown();

@@ -2,10 +2,17 @@ import { describe, expect, it, vi } from 'vitest';
 import type { StreamEvent } from '../../src/events/streamEvent.js';
 import { LiveHub } from '../../src/live/hub.js';
 import { feedFailureError, streamUnavailableError } from '../../src/schema/endReasons.js';
-import { drain, Driver, started } from './fixtures.js';
+import { Driver, drain, started } from './fixtures.js';
 
 function streamEvent(seq: number): StreamEvent {
-  return { seq, subject: 'cellos.events.unit', storedAt: new Date(0).toISOString(), event: {}, type: 'cell.lifecycle.v1.started', problem: null };
+  return {
+    seq,
+    subject: 'cellos.events.unit',
+    storedAt: new Date(0).toISOString(),
+    event: {},
+    type: 'cell.lifecycle.v1.started',
+    problem: null,
+  };
 }
 
 const empty = async () => ({ events: [], cursor: 0, hasMore: false });
@@ -32,7 +39,9 @@ describe('live feeds end with a domain reason', () => {
     feed.offer(streamEvent(1));
     expect(await drain(feed, 1)).toMatchObject([{ kind: 'EVENT', seq: 1 }]);
     for (const seq of [2, 3, 4]) feed.offer(streamEvent(seq));
-    expect(await drain(feed, 1)).toEqual([{ kind: 'ERROR', reason: { code: 'LAGGED', lastDeliveredSeq: 1, limit: 2 } }]);
+    expect(await drain(feed, 1)).toEqual([
+      { kind: 'ERROR', reason: { code: 'LAGGED', lastDeliveredSeq: 1, limit: 2 } },
+    ]);
     expect(await feed.next()).toEqual({ done: true, value: undefined });
     expect(hub.stats().lagged).toBe(1);
   });
@@ -58,7 +67,9 @@ describe('the schema maps end reasons to GraphQL errors', () => {
   it('STREAM_RESET says why and to re-snapshot', () => {
     const error = feedFailureError({ code: 'STREAM_RESET', reason: 'stream was deleted and recreated' });
     expect(error.extensions).toEqual({ code: 'STREAM_RESET' });
-    expect(error.message).toBe('The stream was reset (stream was deleted and recreated); the projection is rebuilt. Re-query and subscribe again without after.');
+    expect(error.message).toBe(
+      'The stream was reset (stream was deleted and recreated); the projection is rebuilt. Re-query and subscribe again without after.',
+    );
   });
 
   it('STREAM_UNAVAILABLE reads the same for the events query and a subscription, which also gets its resume point', () => {

@@ -1,4 +1,4 @@
-import { decodeEvent, type DecodedEvent } from '../../src/events/decode.js';
+import { type DecodedEvent, decodeEvent } from '../../src/events/decode.js';
 import type {
   CellCommandCompletedData,
   CellDestroyedData,
@@ -7,8 +7,8 @@ import type {
   CellStartedData,
   FormationData,
 } from '../../src/events/schemas.js';
-import { FULL_TYPE_PREFIX, type FormationPhase } from '../../src/events/types.js';
-import { Projection, type ApplyOutcome, type ProjectionOptions } from '../../src/projection/projection.js';
+import { type FormationPhase, FULL_TYPE_PREFIX } from '../../src/events/types.js';
+import { type ApplyOutcome, Projection, type ProjectionOptions } from '../../src/projection/projection.js';
 import type { CellDelta, CellRecord, Delta, FormationRecord } from '../../src/projection/records.js';
 
 /**
@@ -45,12 +45,16 @@ export function cloudEvent(type: string, data: unknown, extra: Record<string, un
 
 const full = (short: string) => FULL_TYPE_PREFIX + short;
 
-export const started = (data: CellStartedData, extra?: Record<string, unknown>) => cloudEvent(full('cell.lifecycle.v1.started'), data, extra);
+export const started = (data: CellStartedData, extra?: Record<string, unknown>) =>
+  cloudEvent(full('cell.lifecycle.v1.started'), data, extra);
 export const completed = (data: CellCommandCompletedData, extra?: Record<string, unknown>) =>
   cloudEvent(full('cell.command.v1.completed'), data, extra);
-export const destroyed = (data: CellDestroyedData, extra?: Record<string, unknown>) => cloudEvent(full('cell.lifecycle.v1.destroyed'), data, extra);
-export const failed = (data: CellFailedData, extra?: Record<string, unknown>) => cloudEvent(full('cell.lifecycle.v1.failed'), data, extra);
-export const other = (shortType: string, data: CellOtherData, extra?: Record<string, unknown>) => cloudEvent(full(shortType), data, extra);
+export const destroyed = (data: CellDestroyedData, extra?: Record<string, unknown>) =>
+  cloudEvent(full('cell.lifecycle.v1.destroyed'), data, extra);
+export const failed = (data: CellFailedData, extra?: Record<string, unknown>) =>
+  cloudEvent(full('cell.lifecycle.v1.failed'), data, extra);
+export const other = (shortType: string, data: CellOtherData, extra?: Record<string, unknown>) =>
+  cloudEvent(full(shortType), data, extra);
 export const formation = (phase: FormationPhase, data: Omit<FormationData, never>, extra?: Record<string, unknown>) =>
   cloudEvent(full(`cell.formation.v1.${phase}`), data, extra);
 
@@ -93,7 +97,10 @@ export class Driver {
 
   applyAt(seq: number, event: Envelope | { raw: string | Uint8Array }): Applied {
     if (seq > this.seq) this.seq = seq;
-    const body = 'raw' in event && (typeof event.raw === 'string' || event.raw instanceof Uint8Array) ? event.raw : JSON.stringify(event);
+    const body =
+      'raw' in event && (typeof event.raw === 'string' || event.raw instanceof Uint8Array)
+        ? event.raw
+        : JSON.stringify(event);
     const decoded = decodeEvent(typeof body === 'string' ? new TextEncoder().encode(body) : body);
     const deltas: Delta[] = [];
     const outcome = this.projection.apply(seq, decoded, deltas);

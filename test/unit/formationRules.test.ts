@@ -54,7 +54,12 @@ describe('formation reducer', () => {
     d.apply(formation(end, { formationId: F, reason: end === 'failed' ? 'boot_failed' : undefined }));
     const { outcome } = d.apply(formation('running', { formationId: F, reason: 'late' }));
     expect(outcome).toBe('applied');
-    expect(d.formation(F)).toMatchObject({ status: STATUS[end], reason: end === 'failed' ? 'boot_failed' : null, eventCount: 3, lastSeq: 3 });
+    expect(d.formation(F)).toMatchObject({
+      status: STATUS[end],
+      reason: end === 'failed' ? 'boot_failed' : null,
+      eventCount: 3,
+      lastSeq: 3,
+    });
   });
 
   it('accepts the legacy io.cellos.formation.v1.<phase> type as the same event', () => {
@@ -104,7 +109,18 @@ describe('formation reducer', () => {
     const first = d.apply(formation('created', { formationId: F, name: 'n' }));
     expect(first.deltas[0]).toMatchObject({ entity: 'formation', before: null, seq: 1 });
     expect([...first.deltas[0]!.changed].sort()).toEqual(
-      ['id', 'name', 'status', 'document', 'reason', 'createdAt', 'firstSeq', 'lastSeq', 'updatedAt', 'eventCount'].sort(),
+      [
+        'id',
+        'name',
+        'status',
+        'document',
+        'reason',
+        'createdAt',
+        'firstSeq',
+        'lastSeq',
+        'updatedAt',
+        'eventCount',
+      ].sort(),
     );
     const next = d.apply(formation('launching', { formationId: F }));
     expect([...next.deltas[0]!.changed].sort()).toEqual(['eventCount', 'lastSeq', 'status', 'updatedAt']);

@@ -23,7 +23,13 @@ const QUERIES = [
 
 function yogaWith(jit: boolean, projection: Projection) {
   const progress = new ReplayProgress();
-  const sourceStatus = () => ({ connected: true, streamLastSeq: projection.cursor, ready: true, replay: progress.snapshot(projection.cursor, 0), lastError: null });
+  const sourceStatus = () => ({
+    connected: true,
+    streamLastSeq: projection.cursor,
+    ready: true,
+    replay: progress.snapshot(projection.cursor, 0),
+    lastError: null,
+  });
   // No subscription runs here: the live hub is not needed.
   const context = {
     config: loadConfig({}),
@@ -39,9 +45,14 @@ function yogaWith(jit: boolean, projection: Projection) {
 describe('graphql-jit', () => {
   it('answers queries exactly as graphql-js does, errors included', async () => {
     const projection = new Projection();
-    takeEvents(3000, { seed: 9 }).forEach(({ event }, i) => projection.apply(i + 1, decodeEvent(JSON.stringify(event))));
+    takeEvents(3000, { seed: 9 }).forEach(({ event }, i) => {
+      projection.apply(i + 1, decodeEvent(JSON.stringify(event)));
+    });
     const ids = projection.cellIdsInFirstSeenOrder().slice(0, 20);
-    const queries = [...QUERIES, ...ids.map((id) => `{ cell(id: ${JSON.stringify(id)}) { ${CELL} formation { id } } }`)];
+    const queries = [
+      ...QUERIES,
+      ...ids.map((id) => `{ cell(id: ${JSON.stringify(id)}) { ${CELL} formation { id } } }`),
+    ];
     const plain = yogaWith(false, projection);
     const jit = yogaWith(true, projection);
     for (const query of queries) {

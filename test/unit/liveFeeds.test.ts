@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileCellFilter } from '../../src/projection/cellFilter.js';
 import { CoalescingQueue, changeKind } from '../../src/live/changes.js';
 import { LiveHub } from '../../src/live/hub.js';
-import { cellDeltas, completed, destroyed, drain, Driver, other, started } from './fixtures.js';
+import { compileCellFilter } from '../../src/projection/cellFilter.js';
+import { cellDeltas, completed, Driver, destroyed, drain, other, started } from './fixtures.js';
 
 describe('changeKind', () => {
   it('is relative to what the subscriber holds', () => {
@@ -19,7 +19,11 @@ describe('CoalescingQueue', () => {
   it('holds one pending change per cell, with the latest record and the union of changed fields', () => {
     const d = new Driver();
     const queue = new CoalescingQueue(() => true);
-    for (const delta of cellDeltas(d, [started({ cellId: 'a', specId: 's' }), completed({ cellId: 'a', exitCode: 7 }), other('cell.observability.v1.metrics', { cellId: 'a' })])) {
+    for (const delta of cellDeltas(d, [
+      started({ cellId: 'a', specId: 's' }),
+      completed({ cellId: 'a', exitCode: 7 }),
+      other('cell.observability.v1.metrics', { cellId: 'a' }),
+    ])) {
       queue.offer(delta);
     }
     expect(queue.size).toBe(1);
@@ -35,7 +39,11 @@ describe('CoalescingQueue', () => {
   it('moves a coalesced cell to the back so delivered seqs keep increasing', () => {
     const d = new Driver();
     const queue = new CoalescingQueue(() => true);
-    for (const delta of cellDeltas(d, [started({ cellId: 'a', specId: 's' }), started({ cellId: 'b', specId: 's' }), completed({ cellId: 'a', exitCode: 0 })])) {
+    for (const delta of cellDeltas(d, [
+      started({ cellId: 'a', specId: 's' }),
+      started({ cellId: 'b', specId: 's' }),
+      completed({ cellId: 'a', exitCode: 0 }),
+    ])) {
       queue.offer(delta);
     }
     const seqs = [queue.take()!, queue.take()!].map((c) => [c.cell.id, c.seq]);
@@ -48,7 +56,10 @@ describe('CoalescingQueue', () => {
   it('drops a cell that was added and removed before the subscriber read either', () => {
     const d = new Driver();
     const queue = new CoalescingQueue(running);
-    for (const delta of cellDeltas(d, [started({ cellId: 'a', specId: 's' }), destroyed({ cellId: 'a', outcome: 'succeeded' })])) {
+    for (const delta of cellDeltas(d, [
+      started({ cellId: 'a', specId: 's' }),
+      destroyed({ cellId: 'a', outcome: 'succeeded' }),
+    ])) {
       queue.offer(delta);
     }
     expect(queue.size).toBe(0);
@@ -74,7 +85,10 @@ describe('CoalescingQueue', () => {
   it('ignores changes to cells the subscriber never held and that do not match', () => {
     const d = new Driver();
     const queue = new CoalescingQueue(running);
-    for (const delta of cellDeltas(d, [completed({ cellId: 'a', exitCode: 0 }), other('cell.observability.v1.metrics', { cellId: 'a' })])) {
+    for (const delta of cellDeltas(d, [
+      completed({ cellId: 'a', exitCode: 0 }),
+      other('cell.observability.v1.metrics', { cellId: 'a' }),
+    ])) {
       expect(queue.offer(delta)).toBe(false);
     }
     expect(queue.size).toBe(0);
@@ -86,7 +100,12 @@ describe('LiveHub cell feeds', () => {
 
   it('snapshot: matching cells in lastSeq order, SYNCED at the cursor, then live changes after it', async () => {
     const d = new Driver();
-    cellDeltas(d, [started({ cellId: 'a', specId: 's' }), started({ cellId: 'b', specId: 's' }), completed({ cellId: 'a', exitCode: 0 }), started({ cellId: 'c', specId: 'x' })]);
+    cellDeltas(d, [
+      started({ cellId: 'a', specId: 's' }),
+      started({ cellId: 'b', specId: 's' }),
+      completed({ cellId: 'a', exitCode: 0 }),
+      started({ cellId: 'c', specId: 'x' }),
+    ]);
     const hub = new LiveHub(d.projection, options);
     const feed = hub.subscribeCells(compileCellFilter({ specId: 's' }), { snapshot: true });
     const first = await drain(feed, 3);

@@ -30,7 +30,12 @@ function capture(): { lines: Line[]; ingestor: Ingestor } {
 }
 
 let seq = 0;
-const garbage = () => ({ seq: ++seq, subject: 'cellos.events.test', data: new TextEncoder().encode('not json'), info: { timestampNanos: 0 } });
+const garbage = () => ({
+  seq: ++seq,
+  subject: 'cellos.events.test',
+  data: new TextEncoder().encode('not json'),
+  info: { timestampNanos: 0 },
+});
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cloudEvent, completed, destroyed, Driver, formation, started, type Envelope } from './fixtures.js';
+import { cloudEvent, completed, Driver, destroyed, type Envelope, formation, started } from './fixtures.js';
 
 /**
  * Rejected events: not JSON, not an object, or breaking a required rule.
@@ -28,7 +28,11 @@ const cases: [name: string, body: () => Body, reason: RegExp][] = [
   ['a JSON number', () => ({ raw: '42' }), /not a JSON object \(got number\)/],
   ['a JSON string', () => ({ raw: '"cell"' }), /not a JSON object \(got string\)/],
   ['specversion 0.3', () => withAttr('specversion', '0.3'), /specversion/],
-  ['datacontenttype not JSON', () => withAttr('datacontenttype', 'application/xml'), /datacontenttype must be application\/json/],
+  [
+    'datacontenttype not JSON',
+    () => withAttr('datacontenttype', 'application/xml'),
+    /datacontenttype must be application\/json/,
+  ],
   ['datacontenttype not a string', () => withAttr('datacontenttype', 1), /datacontenttype/],
   ['specversion as a number', () => withAttr('specversion', 1.0), /specversion/],
   ['missing specversion', () => without('specversion'), /specversion/],
@@ -55,15 +59,31 @@ const cases: [name: string, body: () => Body, reason: RegExp][] = [
   ['argv not a string array', () => withData({ argv: ['/bin/sh', 1] }), /data\.argv/],
   ['negative durationMs', () => withData({ durationMs: -1 }), /data\.durationMs/],
   ['formationId not a UUID', () => withData({ formationId: 'formation-1' }), /data\.formationId/],
-  ['correlation.formationId not a UUID in data', () => withData({ correlation: { formationId: 'nope' } }), /data\.correlation\.formationId/],
+  [
+    'correlation.formationId not a UUID in data',
+    () => withData({ correlation: { formationId: 'nope' } }),
+    /data\.correlation\.formationId/,
+  ],
   ['started without specId', () => started({ cellId: 'c1' } as never), /data\.specId/],
   ['destroyed with outcome "ok"', () => destroyed({ cellId: 'c1', outcome: 'ok' } as never), /data\.outcome/],
   ['destroyed without outcome', () => destroyed({ cellId: 'c1' } as never), /data\.outcome/],
-  ['destroyed with terminalState "killed"', () => destroyed({ cellId: 'c1', outcome: 'failed', terminalState: 'killed' } as never), /data\.terminalState/],
+  [
+    'destroyed with terminalState "killed"',
+    () => destroyed({ cellId: 'c1', outcome: 'failed', terminalState: 'killed' } as never),
+    /data\.terminalState/,
+  ],
   ['formation without formationId or id', () => formation('created', { name: 'f' }), /formationId/],
   ['formation with formationId not a UUID', () => formation('created', { formationId: 'f-1' }), /data\.formationId/],
-  ['formation document not an object', () => formation('created', { formationId: '00000000-0000-4000-8000-000000000001', document: [1] as never }), /data\.document/],
-  ['legacy formation type without data', () => ({ ...cloudEvent('io.cellos.formation.v1.created', undefined) }), /data must be a JSON object/],
+  [
+    'formation document not an object',
+    () => formation('created', { formationId: '00000000-0000-4000-8000-000000000001', document: [1] as never }),
+    /data\.document/,
+  ],
+  [
+    'legacy formation type without data',
+    () => ({ ...cloudEvent('io.cellos.formation.v1.created', undefined) }),
+    /data must be a JSON object/,
+  ],
 ];
 
 describe('rejected events', () => {
@@ -95,7 +115,10 @@ describe('rejected events', () => {
 
   it('keeps extension attributes and unknown data fields without requiring them', () => {
     const d = new Driver();
-    const ev = started({ cellId: 'c1', specId: 's', extraField: { nested: true } } as never, { traceparent: '00-abc', subject: 'c1' });
+    const ev = started({ cellId: 'c1', specId: 's', extraField: { nested: true } } as never, {
+      traceparent: '00-abc',
+      subject: 'c1',
+    });
     expect(d.apply(ev).outcome).toBe('applied');
   });
 

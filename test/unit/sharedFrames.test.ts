@@ -27,7 +27,11 @@ describe('SharedFrames', () => {
     const frames = new SharedFrames();
     const withErrors = { id: '1', type: 'next', payload: { data: { x: 1 }, errors: [{ message: 'no' }] } };
     expect(frame(frames, withErrors)).toBe(JSON.stringify(withErrors));
-    const nested = { id: '1', type: 'next', payload: { data: { payload: { data: { y: 2 } } }, errors: [{ message: 'e' }] } };
+    const nested = {
+      id: '1',
+      type: 'next',
+      payload: { data: { payload: { data: { y: 2 } } }, errors: [{ message: 'e' }] },
+    };
     expect(frame(frames, nested)).toBe(JSON.stringify(nested));
     const error = { id: '1', type: 'error', payload: [{ message: 'bad' }] };
     expect(frame(frames, error)).toBe(JSON.stringify(error));

@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { type ExecutionResult, parse } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { parse, type ExecutionResult } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { LiveHub } from '../../src/live/hub.js';
 import { compileCellFilter } from '../../src/projection/cellFilter.js';
 import type { CellDelta } from '../../src/projection/records.js';
-import { LiveHub } from '../../src/live/hub.js';
 import { useSharedSubscriptions } from '../../src/server/plugins/sharedSubscriptions.js';
-import { cellDeltas, completed, destroyed, drain, Driver, other, started } from './fixtures.js';
+import { cellDeltas, completed, Driver, destroyed, drain, other, started } from './fixtures.js';
 
 describe('LiveHub shared messages', () => {
   const options = { bookmarkIntervalMs: 60_000, eventQueueLimit: 10 };
@@ -45,7 +45,12 @@ describe('LiveHub shared messages', () => {
     });
     expect(seen.a.map((m) => (m as { kind: string }).kind)).toEqual(['ADDED', 'UPDATED', 'UPDATED', 'UPDATED']);
     // Another filter: its own kinds (REMOVED where the others see UPDATED), never the others' messages for those.
-    expect(seen.running.map((m) => (m as { kind: string; seq: number }).kind)).toEqual(['ADDED', 'UPDATED', 'UPDATED', 'REMOVED']);
+    expect(seen.running.map((m) => (m as { kind: string; seq: number }).kind)).toEqual([
+      'ADDED',
+      'UPDATED',
+      'UPDATED',
+      'REMOVED',
+    ]);
     expect(seen.running[3]).not.toBe(seen.a[3]);
     expect(seen.running[0]).toBe(seen.a[0]);
 
@@ -53,9 +58,13 @@ describe('LiveHub shared messages', () => {
     const [late] = await drain(slow, 1);
     expect(late).toMatchObject({ kind: 'ADDED', seq: changes[3]!.seq, cell: changes[3]!.after });
     expect(seen.a).not.toContain(late);
-    expect((late as unknown as { changed: string[] }).changed).toEqual(expect.arrayContaining(['state', 'exitCode', 'destroyedAt']));
+    expect((late as unknown as { changed: string[] }).changed).toEqual(
+      expect.arrayContaining(['state', 'exitCode', 'destroyedAt']),
+    );
     // Coalescing for the slow one wrote nothing into the shared messages.
-    seen.a.forEach((message, i) => expect((message as { changed: unknown }).changed).toBe(changes[i]!.changed));
+    seen.a.forEach((message, i) => {
+      expect((message as { changed: unknown }).changed).toBe(changes[i]!.changed);
+    });
     expect(slow.idle).toBe(true);
     hub.shutdown();
   });
@@ -123,7 +132,12 @@ describe.each([true, false])('useSharedSubscriptions (jit %s)', (jit) => {
     const document = parse('subscription T($p: String!) { tick(prefix: $p) { label n } }');
     const open = async (prefix: string) => {
       const { subscribe, schema, contextFactory } = yoga.getEnveloped({});
-      const result = await subscribe({ schema, document, variableValues: { p: prefix }, contextValue: await contextFactory() });
+      const result = await subscribe({
+        schema,
+        document,
+        variableValues: { p: prefix },
+        contextValue: await contextFactory(),
+      });
       return result as AsyncIterableIterator<ExecutionResult>;
     };
     return { channels, open, executions: () => executions };
@@ -135,7 +149,12 @@ describe.each([true, false])('useSharedSubscriptions (jit %s)', (jit) => {
     const shared = { n: 1 };
     for (const channel of channels) channel.push(shared);
     const results = await Promise.all(streams.map((s) => s.next()));
-    expect(results.map((r) => (r.value as ExecutionResult<{ tick: { label: string } }>).data!.tick.label)).toEqual(['a1', 'a1', 'a1', 'b1']);
+    expect(results.map((r) => (r.value as ExecutionResult<{ tick: { label: string } }>).data!.tick.label)).toEqual([
+      'a1',
+      'a1',
+      'a1',
+      'b1',
+    ]);
     expect(executions()).toBe(2);
     expect(results[0]!.value).toBe(results[1]!.value);
     expect(results[0]!.value).not.toBe(results[3]!.value);
@@ -144,7 +163,10 @@ describe.each([true, false])('useSharedSubscriptions (jit %s)', (jit) => {
     channels[0]!.push({ n: 2 });
     channels[1]!.push({ n: 3 });
     const own = await Promise.all([streams[0]!.next(), streams[1]!.next()]);
-    expect(own.map((r) => (r.value as ExecutionResult<{ tick: { label: string } }>).data!.tick.label)).toEqual(['a2', 'a3']);
+    expect(own.map((r) => (r.value as ExecutionResult<{ tick: { label: string } }>).data!.tick.label)).toEqual([
+      'a2',
+      'a3',
+    ]);
     expect(executions()).toBe(4);
 
     // Errors come from graphql-js, with locations and path.
@@ -173,7 +195,13 @@ describe('BatchFeed', () => {
     const b = new BatchFeed(hub.subscribeCells(all, { snapshot: false }), 100, cache, hub);
     const small = new BatchFeed(hub.subscribeCells(all, { snapshot: false }), 2, cache, hub);
     for (const feed of [a, b, small]) await drain(feed, 1); // SYNCED, each its own
-    hub.publish(cellDeltas(d, [started({ cellId: 'x', specId: 's' }), started({ cellId: 'y', specId: 's' }), completed({ cellId: 'x', exitCode: 1 })]));
+    hub.publish(
+      cellDeltas(d, [
+        started({ cellId: 'x', specId: 's' }),
+        started({ cellId: 'y', specId: 's' }),
+        completed({ cellId: 'x', exitCode: 1 }),
+      ]),
+    );
     const [batchA] = await drain(a, 1);
     const [batchB] = await drain(b, 1);
     expect(batchA).toBe(batchB);
@@ -184,7 +212,9 @@ describe('BatchFeed', () => {
     expect(firstLag).toBe(batchA); // same messages, same order: shared even with a smaller maxBatch
     hub.shutdown();
     const [last] = await drain(a, 1);
-    expect((last as unknown as { changes: { kind: string; seq: number }[] }).changes).toEqual([{ kind: 'SHUTDOWN', seq: 3 }]);
+    expect((last as unknown as { changes: { kind: string; seq: number }[] }).changes).toEqual([
+      { kind: 'SHUTDOWN', seq: 3 },
+    ]);
     expect(await a.next()).toEqual({ done: true, value: undefined });
   });
 
@@ -192,7 +222,12 @@ describe('BatchFeed', () => {
     const { BatchCache, BatchFeed } = await import('../../src/live/batchFeed.js');
     const d = new Driver();
     const hub = new LiveHub(d.projection, options);
-    const feed = new BatchFeed(hub.subscribeCells(() => true, { snapshot: false }), 100, new BatchCache(), hub);
+    const feed = new BatchFeed(
+      hub.subscribeCells(() => true, { snapshot: false }),
+      100,
+      new BatchCache(),
+      hub,
+    );
     await drain(feed, 1);
     hub.publish(cellDeltas(d, [started({ cellId: 'x', specId: 's' })]));
     const [batch] = await drain(feed, 1);

@@ -30,8 +30,19 @@ describe('selectTop', () => {
   });
 
   it('keeps equal items in arrival order', () => {
-    const items = [{ k: 2, n: 'a' }, { k: 1, n: 'b' }, { k: 2, n: 'c' }, { k: 1, n: 'd' }, { k: 2, n: 'e' }];
-    const picked = selectTop(items, 4, () => true, (a, b) => a.k - b.k);
+    const items = [
+      { k: 2, n: 'a' },
+      { k: 1, n: 'b' },
+      { k: 2, n: 'c' },
+      { k: 1, n: 'd' },
+      { k: 2, n: 'e' },
+    ];
+    const picked = selectTop(
+      items,
+      4,
+      () => true,
+      (a, b) => a.k - b.k,
+    );
     expect(picked.map((x) => x.n)).toEqual(['b', 'd', 'a', 'c']);
   });
 });

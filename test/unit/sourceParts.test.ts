@@ -8,7 +8,12 @@ import { createLogger } from '../../src/util/logger.js';
 
 function readiness(start = 0) {
   const state = { cursor: start };
-  const ready = new Readiness({ stream: 'S', logger: createLogger('silent'), cursor: () => state.cursor, progressIntervalMs: 60_000 });
+  const ready = new Readiness({
+    stream: 'S',
+    logger: createLogger('silent'),
+    cursor: () => state.cursor,
+    progressIntervalMs: 60_000,
+  });
   return { ready, state };
 }
 
@@ -59,7 +64,10 @@ describe('Readiness', () => {
 });
 
 describe('streamResetReason', () => {
-  const info = (created: string, first_seq: number, last_seq: number, messages: number) => ({ created, state: { first_seq, last_seq, messages } });
+  const info = (created: string, first_seq: number, last_seq: number, messages: number) => ({
+    created,
+    state: { first_seq, last_seq, messages },
+  });
 
   it('accepts a stream that only moved on', () => {
     expect(streamResetReason(5, { created: 'a' }, info('a', 1, 9, 9))).toBeNull();

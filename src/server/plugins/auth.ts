@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Plugin } from 'graphql-yoga';
 import { CloseCode } from 'graphql-ws';
+import type { Plugin } from 'graphql-yoga';
 import type { WebSocket } from 'ws';
 import { ErrorCode } from '../../schema/errors.js';
 import type { Metrics } from '../metrics.js';
@@ -43,7 +43,10 @@ const unauthenticatedBody = (result: AuthResult) =>
   JSON.stringify({
     errors: [
       {
-        message: result === 'missing' ? 'Authentication required: send Authorization: Bearer <token>.' : 'Invalid bearer token.',
+        message:
+          result === 'missing'
+            ? 'Authentication required: send Authorization: Bearer <token>.'
+            : 'Invalid bearer token.',
         extensions: { code: ErrorCode.UNAUTHENTICATED },
       },
     ],
@@ -56,7 +59,11 @@ const unauthenticatedBody = (result: AuthResult) =>
  * browser cannot attach a bearer token to either; GraphiQL's own requests
  * carry the token from its headers editor.
  */
-export function useBearerAuth(options: { check: TokenCheck; publicPaths: readonly string[]; metrics: Metrics }): Plugin {
+export function useBearerAuth(options: {
+  check: TokenCheck;
+  publicPaths: readonly string[];
+  metrics: Metrics;
+}): Plugin {
   const publicPaths = new Set(options.publicPaths);
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
@@ -70,7 +77,8 @@ export function useBearerAuth(options: { check: TokenCheck; publicPaths: readonl
           status: 401,
           headers: {
             'content-type': 'application/json; charset=utf-8',
-            'www-authenticate': result === 'missing' ? 'Bearer realm="cellgraph"' : 'Bearer realm="cellgraph", error="invalid_token"',
+            'www-authenticate':
+              result === 'missing' ? 'Bearer realm="cellgraph"' : 'Bearer realm="cellgraph", error="invalid_token"',
           },
         }),
       );

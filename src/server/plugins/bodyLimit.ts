@@ -2,18 +2,24 @@ import type { IncomingMessage } from 'node:http';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 function bodyTooLarge() {
-  return createGraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
+  return createGraphQLError('Request body too large', {
+    extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' },
+  });
 }
 
 function invalidContentLength() {
-  return createGraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
+  return createGraphQLError('Content-Length header is invalid.', {
+    extensions: { http: { status: 400 }, code: 'BAD_REQUEST' },
+  });
 }
 
 // Only a single non-negative integer is a valid Content-Length.
 const CONTENT_LENGTH = /^\d+$/;
 
 function isNodeRequest(value: unknown): value is IncomingMessage {
-  return typeof value === 'object' && value !== null && 'httpVersion' in value && 'headers' in value && 'socket' in value;
+  return (
+    typeof value === 'object' && value !== null && 'httpVersion' in value && 'headers' in value && 'socket' in value
+  );
 }
 
 /**
@@ -55,7 +61,11 @@ export function useRequestBodyLimit(limit: number): Plugin {
 }
 
 /** The request with its body counted as it streams: past `limit` bytes the body errors with 413. */
-function limitBody(request: Request, limit: number, fetchAPI: { Request: typeof Request; TransformStream: typeof TransformStream }): Request {
+function limitBody(
+  request: Request,
+  limit: number,
+  fetchAPI: { Request: typeof Request; TransformStream: typeof TransformStream },
+): Request {
   const body = request.body;
   if (!body) return request;
   // As yoga does: a native ReadableStream body needs the native TransformStream (graphql-yoga#4583).

@@ -1,6 +1,15 @@
-import { BREAK, getNamedType, GraphQLError, isListType, getNullableType, visit, type DocumentNode, type ExecutionArgs } from 'graphql';
+import {
+  BREAK,
+  type DocumentNode,
+  type ExecutionArgs,
+  GraphQLError,
+  getNamedType,
+  getNullableType,
+  isListType,
+  visit,
+} from 'graphql';
+import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
-import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { limitError } from '../../schema/errors.js';
 import type { Metrics } from '../metrics.js';
 
@@ -28,7 +37,11 @@ function pagedEstimator(options: CostLimitOptions): ComplexityEstimator {
     const paged = field.args.some((arg) => arg.name === 'first' || arg.name === 'last');
     if (paged) {
       const size = Number(args['first'] ?? args['last'] ?? options.defaultPageSize);
-      return 1 + childComplexity * Math.min(options.maxPageSize, Math.max(1, Number.isFinite(size) ? size : options.defaultPageSize));
+      return (
+        1 +
+        childComplexity *
+          Math.min(options.maxPageSize, Math.max(1, Number.isFinite(size) ? size : options.defaultPageSize))
+      );
     }
     const parentIsPage = /Connection$|Page$/.test(getNamedType(type).name);
     if (isListType(getNullableType(field.type)) && !parentIsPage) return 1 + childComplexity * listFactor;
@@ -106,10 +119,14 @@ export function useCostLimit(options: CostLimitOptions, metrics: Metrics): Plugi
       return undefined;
     }
     metrics.limitRejections.inc({ limit: 'cost' });
-    return limitError('cost', `Query cost ${Number.isFinite(cost) ? cost : 'beyond counting'} exceeds the limit of ${options.maxCost}.`, {
-      max: options.maxCost,
-      ...(Number.isFinite(cost) ? { cost } : {}),
-    });
+    return limitError(
+      'cost',
+      `Query cost ${Number.isFinite(cost) ? cost : 'beyond counting'} exceeds the limit of ${options.maxCost}.`,
+      {
+        max: options.maxCost,
+        ...(Number.isFinite(cost) ? { cost } : {}),
+      },
+    );
   };
   /** The operation's cost; Infinity when too big to count; undefined when the variables are bad. */
   const costOf = (args: ExecutionArgs): number | undefined => {

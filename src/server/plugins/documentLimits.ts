@@ -1,10 +1,10 @@
-import type { GraphQLError, ValidationContext } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { limitError, type LimitName } from '../../schema/errors.js';
+import type { GraphQLError, ValidationContext } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { type LimitName, limitError } from '../../schema/errors.js';
 import type { Metrics } from '../metrics.js';
 
 export interface DocumentLimits {
@@ -40,9 +40,13 @@ export function useDocumentLimits(limits: DocumentLimits, metrics: Metrics): Plu
         const length = typeof params.source === 'string' ? params.source.length : params.source.body.length;
         if (length > limits.maxDocumentBytes) {
           metrics.limitRejections.inc({ limit: 'documentSize' });
-          throw limitError('documentSize', `Document of ${length} characters exceeds the limit of ${limits.maxDocumentBytes}.`, {
-            max: limits.maxDocumentBytes,
-          });
+          throw limitError(
+            'documentSize',
+            `Document of ${length} characters exceeds the limit of ${limits.maxDocumentBytes}.`,
+            {
+              max: limits.maxDocumentBytes,
+            },
+          );
         }
       },
     },
@@ -57,8 +61,17 @@ export function useDocumentLimits(limits: DocumentLimits, metrics: Metrics): Plu
         },
       ],
     }) as Plugin,
-    maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true, propagateOnRejection: false, onReject: [report('depth', limits.maxDepth)] }) as Plugin,
-    maxAliasesPlugin({ n: limits.maxAliases, propagateOnRejection: false, onReject: [report('aliases', limits.maxAliases)] }) as Plugin,
+    maxDepthPlugin({
+      n: limits.maxDepth,
+      flattenFragments: true,
+      propagateOnRejection: false,
+      onReject: [report('depth', limits.maxDepth)],
+    }) as Plugin,
+    maxAliasesPlugin({
+      n: limits.maxAliases,
+      propagateOnRejection: false,
+      onReject: [report('aliases', limits.maxAliases)],
+    }) as Plugin,
     maxDirectivesPlugin({
       n: limits.maxDirectives,
       propagateOnRejection: false,

@@ -1,6 +1,6 @@
+import { BREAK, type DocumentNode, getOperationAST, visit } from 'graphql';
+import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { BREAK, getOperationAST, visit, type DocumentNode } from 'graphql';
 
 /**
  * Executes queries with graphql-jit: each document is compiled once (yoga's
@@ -18,7 +18,11 @@ import { BREAK, getOperationAST, visit, type DocumentNode } from 'graphql';
  */
 export function useJitQueries(): Plugin {
   const compiled = new WeakMap<DocumentNode, CompiledQuery | null>();
-  const compile = (schema: Parameters<typeof compileQuery>[0], document: DocumentNode, operationName: string | undefined) => {
+  const compile = (
+    schema: Parameters<typeof compileQuery>[0],
+    document: DocumentNode,
+    operationName: string | undefined,
+  ) => {
     let entry = compiled.get(document);
     if (entry !== undefined) return entry;
     entry = null;

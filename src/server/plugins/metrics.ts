@@ -1,4 +1,4 @@
-import { getOperationAST, type DocumentNode } from 'graphql';
+import { type DocumentNode, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../metrics.js';
 
@@ -37,7 +37,12 @@ export function useMetrics(metrics: Metrics, path = '/metrics'): Plugin {
         return;
       }
       const { contentType, body } = await metrics.render();
-      endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : body, { status: 200, headers: { 'content-type': contentType } }));
+      endResponse(
+        new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
+          status: 200,
+          headers: { 'content-type': contentType },
+        }),
+      );
     },
     onExecute({ args }) {
       const labels = labelsFor(args.document, args.operationName);

@@ -1,6 +1,6 @@
+import { createSourceEventStream, type DocumentNode, type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
+import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
-import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -91,7 +91,10 @@ export function useSharedSubscriptions(options: { jit: boolean }): Plugin {
  * Maps a feed's messages to execution results. `return()` goes straight to
  * the feed, which ends at once even while a `next()` is waiting.
  */
-function mapMessages<R>(source: AsyncIterator<unknown>, map: (payload: unknown) => MaybePromise<R>): AsyncIterableIterator<R> {
+function mapMessages<R>(
+  source: AsyncIterator<unknown>,
+  map: (payload: unknown) => MaybePromise<R>,
+): AsyncIterableIterator<R> {
   return {
     async next() {
       const step = await source.next();

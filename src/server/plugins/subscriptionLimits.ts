@@ -1,4 +1,4 @@
-import { getOperationAST, Kind, type ExecutionArgs } from 'graphql';
+import { type ExecutionArgs, getOperationAST, Kind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { limitError } from '../../schema/errors.js';
 import type { Metrics } from '../metrics.js';
@@ -49,7 +49,13 @@ export function useSubscriptionLimits(options: SubscriptionLimitOptions, metrics
       if (open >= options.total) {
         metrics.subscriptionsRejected.inc({ limit: 'subscriptions' });
         setResultAndStopExecution({
-          errors: [limitError('subscriptions', 'This server has reached its limit of open subscriptions: retry later or on another replica.', { max: options.total })],
+          errors: [
+            limitError(
+              'subscriptions',
+              'This server has reached its limit of open subscriptions: retry later or on another replica.',
+              { max: options.total },
+            ),
+          ],
         });
         return;
       }
