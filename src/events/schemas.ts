@@ -5,7 +5,16 @@ import { z } from 'zod';
  * types below are inferred from them, never written by hand.
  */
 
-export const eventTimeSchema = z.iso.datetime({ offset: true, error: 'time must be an RFC 3339 timestamp' });
+/**
+ * The patterns behind the string formats below: zod's own RFC 3339 (with
+ * offset) and UUID patterns, exported so the decoder's fast path tests the
+ * same strings without reaching into a schema's internals.
+ */
+export const TIME_PATTERN = z.regexes.datetime({ offset: true });
+export const UUID_PATTERN = z.regexes.uuid();
+
+const TIME_MESSAGE = 'time must be an RFC 3339 timestamp';
+export const eventTimeSchema = z.string({ error: TIME_MESSAGE }).regex(TIME_PATTERN, TIME_MESSAGE);
 
 // CloudEvents 1.0, structured JSON mode. Unknown attributes are extension
 // attributes: kept (looseObject), never required.
@@ -28,10 +37,9 @@ export const cloudEventSchema = z.looseObject({
 });
 export type CloudEvent = z.infer<typeof cloudEventSchema>;
 
-export const uuidSchema = z.uuid();
-const uuid = uuidSchema;
-export const int32Schema = z.int32();
-const int32 = int32Schema;
+// Built from the exported pattern (same message as z.uuid()), so the fast path cannot drift from it.
+const uuid = z.string().regex(UUID_PATTERN, 'Invalid UUID');
+const int32 = z.int32();
 
 // Correlation travels in `data.correlation` or as an extension attribute.
 export const correlationSchema = z.looseObject({
@@ -81,6 +89,7 @@ export const formationDataSchema = z
   })
   .refine((d) => d.formationId !== undefined || d.id !== undefined, { message: 'formationId (or id) is required' });
 
+export type CorrelationData = z.infer<typeof correlationSchema>;
 export type CellStartedData = z.infer<typeof cellStartedDataSchema>;
 export type CellCommandCompletedData = z.infer<typeof cellCommandCompletedDataSchema>;
 export type CellDestroyedData = z.infer<typeof cellDestroyedDataSchema>;
