@@ -66,7 +66,7 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
           // A browser cannot put a bearer token on a WebSocket upgrade; SSE goes
           // through fetch and carries the Authorization set in GraphiQL's headers.
           subscriptionsProtocol: tokens ? 'SSE' : 'WS',
-          defaultQuery: `# Cells of the CellOS event log, live.\nquery RunningCells {\n  projection { cursor ready lag }\n  cells(first: 20, filter: { state: RUNNING }) {\n    totalCount\n    cursor\n    edges { node { id specId state startedAt exitCode } }\n  }\n}\n`,
+          defaultQuery: `# Cells of the CellOS event log, live.\nquery RunningCells {\n  projection { seq ready lag }\n  cells(first: 20, filter: { state: RUNNING }) {\n    totalCount\n    seq\n    edges { node { id specId state startedAt exitCode } }\n  }\n}\n`,
           ...(tokens ? { headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2) } : {}),
         }
       : false,
@@ -80,7 +80,7 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
           const status = options.context.sourceStatus();
           const body = JSON.stringify({
             ready: status.ready,
-            cursor: options.context.projection.cursor,
+            seq: options.context.projection.cursor,
             streamLastSeq: status.streamLastSeq,
             replay: status.replay,
           });

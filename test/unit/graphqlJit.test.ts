@@ -14,7 +14,7 @@ const CELL = `id specId runId state status formationId tenantId startedAt destro
 const QUERIES = [
   `{ cells(first: 50) { totalCount cursor pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { ${CELL} formation { id name status } } } } }`,
   `{ cells(last: 7, orderBy: { field: DESTROYED_AT, direction: DESC }, filter: { states: [DESTROYED] }) { edges { cursor node { id destroyedAt outcome } } } }`,
-  `{ cellCounts { total pending running destroyed succeeded failed cursor } }`,
+  `{ cellCounts { total pending running destroyed succeeded failed seq } }`,
   `{ formations(first: 5) { edges { node { id name status document cells(first: 3) { totalCount edges { node { id } } } } } } }`,
   `{ cells(first: 2000) { totalCount } }`,
   `{ cells(first: 1, after: "bad") { totalCount } }`,
