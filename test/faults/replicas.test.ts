@@ -84,12 +84,12 @@ it('replicas converge (same digest at the same cursor), a client resumes across 
     await expectViewEqualsQuery(movingBA, a, last, { states: ['RUNNING', 'PENDING'] });
     expect(movingAB.resets + movingBA.resets).toBe(0);
 
-    // A minSeq no replica will reach in time: a bounded wait, then CURSOR_AHEAD with the replica's cursor.
+    // A minSeq no replica will reach in time: a bounded wait, then CURSOR_AHEAD with the replica's seq.
     const started = Date.now();
     const { body } = await a.request(DigestDocument, { minSeq: last + 1000 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'CURSOR_AHEAD', cursor: last, minSeq: last + 1000 });
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'CURSOR_AHEAD', seq: last, minSeq: last + 1000 });
 
     // A seq published while the query waits ends the wait.
     const pending = replicaB.query(DigestDocument, { minSeq: last + 1 });
