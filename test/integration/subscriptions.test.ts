@@ -29,6 +29,35 @@ const events = takeEvents(6000, { seed: 11, concurrentCells: 40 }).map((e) => e.
 const publishHistory = (count: number) => publishAll(nats.url, events.slice(0, count));
 
 describe('cells subscription', () => {
+  it('without after starts with the cells that already match, then SYNCED; with after, only the changes since', async () => {
+    await publishHistory(800);
+    const app = await startTestCellgraph(nats.url);
+    try {
+      await app.source.whenReady();
+      const filter: CellFilter = { state: 'RUNNING' };
+      const { seq, cells } = await cellsOnOnePage(app, filter);
+      expect(cells.length).toBeGreaterThan(0);
+      const client = wsClient(app.url);
+      // No `after`, no `include`: the view is complete at SYNCED, without a query first.
+      const fresh = watchCells(client, { filter });
+      await waitUntil(() => fresh.view.synced, 'snapshot synced');
+      expect(fresh.view.sorted()).toEqual(cells);
+      expect(fresh.view.messages.at(-1)).toMatchObject({ kind: 'SYNCED', seq });
+      // With `after` at the projection's seq nothing changed since: SYNCED alone.
+      const resumed = watchCells(client, { filter, after: seq });
+      await waitUntil(() => resumed.view.synced, 'resume synced');
+      expect(resumed.view.messages.map((m) => m.kind)).toEqual(['SYNCED']);
+      // include: CHANGES without after keeps the old "from now" behaviour.
+      const fromNow = watchCells(client, { filter, include: 'CHANGES' });
+      await waitUntil(() => fromNow.view.synced, 'changes synced');
+      expect(fromNow.view.messages.map((m) => m.kind)).toEqual(['SYNCED']);
+      for (const watch of [fresh, resumed, fromNow]) expect(watch.view.errors).toEqual([]);
+      await client.dispose();
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('hands over gap-free from a query seq to a subscription, for several filters, while a publisher runs', async () => {
     await publishHistory(1500);
     const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
@@ -283,35 +312,6 @@ describe('graceful shutdown', () => {
     expect(final.kind).toBe('SHUTDOWN');
     expect(final.seq).toBe(lastBefore);
     await client.dispose();
-  });
-
-  it('without after starts with the cells that already match, then SYNCED; with after, only the changes since', async () => {
-    await publishHistory(800);
-    const app = await startTestCellgraph(nats.url);
-    try {
-      await app.source.whenReady();
-      const filter: CellFilter = { state: 'RUNNING' };
-      const { seq, cells } = await cellsOnOnePage(app, filter);
-      expect(cells.length).toBeGreaterThan(0);
-      const client = wsClient(app.url);
-      // No `after`, no `include`: the view is complete at SYNCED, without a query first.
-      const fresh = watchCells(client, { filter });
-      await waitUntil(() => fresh.view.synced, 'snapshot synced');
-      expect(fresh.view.sorted()).toEqual(cells);
-      expect(fresh.view.messages.at(-1)).toMatchObject({ kind: 'SYNCED', seq });
-      // With `after` at the projection's seq nothing changed since: SYNCED alone.
-      const resumed = watchCells(client, { filter, after: seq });
-      await waitUntil(() => resumed.view.synced, 'resume synced');
-      expect(resumed.view.messages.map((m) => m.kind)).toEqual(['SYNCED']);
-      // include: CHANGES without after keeps the old "from now" behaviour.
-      const fromNow = watchCells(client, { filter, include: 'CHANGES' });
-      await waitUntil(() => fromNow.view.synced, 'changes synced');
-      expect(fromNow.view.messages.map((m) => m.kind)).toEqual(['SYNCED']);
-      for (const watch of [fresh, resumed, fromNow]) expect(watch.view.errors).toEqual([]);
-      await client.dispose();
-    } finally {
-      await app.stop();
-    }
   });
 
   it('reports subscriptions and queues in Query.live', async () => {
