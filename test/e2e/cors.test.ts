@@ -1,5 +1,5 @@
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
