@@ -92,6 +92,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     wsMaxPayload: config.CELLGRAPH_WS_MAX_PAYLOAD,
     wsInitTimeoutMs: config.CELLGRAPH_WS_INIT_TIMEOUT_MS,
     exposeErrors: config.CELLGRAPH_EXPOSE_ERRORS,
+    corsOrigins: config.CELLGRAPH_CORS_ORIGINS,
     ...(config.CELLGRAPH_TOKEN ? { tokens: config.CELLGRAPH_TOKEN } : {}),
   });
   source.start();

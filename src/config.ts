@@ -16,6 +16,28 @@ const tokenList = z
     z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1, 'must hold at least one token'),
   );
 
+/** `*` or exact origins (`scheme://host[:port]`, no path), comma-separated. */
+const originList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0),
+  )
+  .pipe(
+    z.array(
+      z.string().refine((o) => {
+        if (o === '*') return true;
+        try {
+          return new URL(o).origin === o;
+        } catch {
+          return false;
+        }
+      }, 'each origin must be * or scheme://host[:port] with no path or trailing slash'),
+    ),
+  );
+
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost|::ffff:127(\.\d{1,3}){3})$/i;
 
 /** True when the host only accepts connections from this machine. */
@@ -68,6 +90,10 @@ export const configSchema = z.object({
   CELLGRAPH_TOKEN: tokenList.optional(),
   /** Without a token cellgraph binds only to loopback; true lets it listen elsewhere unauthenticated. */
   CELLGRAPH_ALLOW_OPEN: bool.default(false),
+
+  // --- browsers -----------------------------------------------------------------
+  /** Origins whose pages may call the API (CORS, and the WebSocket Origin check). Unset: same origin only. */
+  CELLGRAPH_CORS_ORIGINS: originList.default([]),
 
   // --- what the API reveals ---------------------------------------------------
   CELLGRAPH_INTROSPECTION: bool.default(true),

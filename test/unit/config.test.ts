@@ -32,6 +32,7 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_TOKEN', 'short', /at least 16 characters/],
   ['CELLGRAPH_TOKEN', ' , ', /at least one token/],
   ['CELLGRAPH_ALLOW_OPEN', 'sure', /must be true or false/],
+  ['CELLGRAPH_CORS_ORIGINS', 'https://dash.example/', /scheme:\/\/host/],
   ['CELLGRAPH_INTROSPECTION', 'disabled', /must be true or false/],
   ['CELLGRAPH_EXPOSE_ERRORS', '2', /must be true or false/],
   ['CELLGRAPH_MAX_DEPTH', '0', /1/],
