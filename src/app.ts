@@ -3,6 +3,7 @@ import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
 import { Projection } from './projection/projection.js';
 import type { AppContext } from './schema/context.js';
+import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
 import { createCellgraphYoga } from './server/yoga.js';
@@ -92,6 +93,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     wsMaxPayload: config.CELLGRAPH_WS_MAX_PAYLOAD,
     wsInitTimeoutMs: config.CELLGRAPH_WS_INIT_TIMEOUT_MS,
     exposeErrors: config.CELLGRAPH_EXPOSE_ERRORS,
+    dashboard: DashboardAssets.load(),
     ...(config.CELLGRAPH_TOKEN ? { tokens: config.CELLGRAPH_TOKEN } : {}),
   });
   source.start();
