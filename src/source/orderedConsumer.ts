@@ -103,15 +103,18 @@ export class OrderedConsumer {
       }
       this.restartRequested = false;
       void this.watch(messages);
-      const overdue = setTimeout(() => {
-        this.counts.unansweredPulls += 1;
-        this.options.logger.debug(
-          { expires, unansweredPulls: this.counts.unansweredPulls },
-          'pull unanswered after it expired: pulling again',
-        );
-        messages.stop();
-        // Before the heartbeat monitor would call two heartbeats missed.
-      }, expires + Math.min(UNANSWERED_PULL_GRACE_MS, heartbeatMs / 2));
+      const overdue = setTimeout(
+        () => {
+          this.counts.unansweredPulls += 1;
+          this.options.logger.debug(
+            { expires, unansweredPulls: this.counts.unansweredPulls },
+            'pull unanswered after it expired: pulling again',
+          );
+          messages.stop();
+          // Half a heartbeat at most: before the heartbeat monitor would call two heartbeats missed.
+        },
+        expires + Math.min(UNANSWERED_PULL_GRACE_MS, heartbeatMs / 2),
+      );
       try {
         for await (const msg of messages) {
           if (generation === this.generation) this.listener.message(msg);
