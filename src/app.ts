@@ -76,7 +76,12 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     events: new EventReader(nats, config.CELLGRAPH_STREAM),
     hub,
   };
-  const metrics = new Metrics({ projection, sourceStatus: () => source.status(), liveStats: () => hub.stats() });
+  const metrics = new Metrics({
+    projection,
+    sourceStatus: () => source.status(),
+    liveStats: () => hub.stats(),
+    consumerStats: () => source.consumerStats(),
+  });
   if (!config.CELLGRAPH_TOKEN) {
     logger.warn(
       { host: config.CELLGRAPH_HOST, allowOpen: config.CELLGRAPH_ALLOW_OPEN },
