@@ -47,8 +47,7 @@ class CheckedView {
       expect(held, `${kind} ${cell.id} at ${seq} while not held`).toBeDefined();
       expect(this.matches(cell)).toBe(kind === 'UPDATED');
       const differing = Object.keys(cell).filter(
-        (field) =>
-          JSON.stringify(cell[field as keyof CellRecord]) !== JSON.stringify(held![field as keyof CellRecord]),
+        (field) => JSON.stringify(cell[field as keyof CellRecord]) !== JSON.stringify(held![field as keyof CellRecord]),
       );
       expect(changed).toEqual(expect.arrayContaining(differing));
     }
