@@ -1,6 +1,16 @@
 import type { CellEvent } from '../events/decode.js';
 import type { CellField, CellRecord } from './records.js';
 
+/**
+ * The version of the rules that turn events into records: the decoder's
+ * (which events are accepted, how fields are read) and the reducers'. Bump it
+ * with any change that can make a full replay produce a different state:
+ * checkpoints written under another version are then refused and the stream
+ * is replayed from seq 1.
+ */
+// 2: optional fields that break their rule are dropped, not rejected; late events after a destroy only fill nulls.
+export const REDUCER_RULES_VERSION = 2;
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export function emptyCell(id: string, seq: number): CellRecord {
@@ -94,7 +104,7 @@ function fillAfterDestroy(next: Mutable<CellRecord>, event: CellEvent): void {
     next.exitCode = event.exitCode;
 }
 
-const RECORD_FIELDS: readonly (keyof CellRecord)[] = [
+export const RECORD_FIELDS: readonly (keyof CellRecord)[] = [
   'id',
   'specId',
   'runId',
