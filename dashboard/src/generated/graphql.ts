@@ -99,7 +99,7 @@ export type CellBatchesSubscription = { cellBatches: { seq: number, changes: Arr
 export type FormationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type FormationsQuery = { formations: { totalCount: number, seq: number, edges: Array<{ node: { id: string, name: string | null, status: FormationStatus, createdAt: string | null, updatedAt: string | null, cells: { totalCount: number, edges: Array<{ node: { id: string, state: CellState, outcome: CellOutcome | null } }> } } }> } };
+export type FormationsQuery = { formations: { totalCount: number, edges: Array<{ node: { id: string, name: string | null, status: FormationStatus, createdAt: string | null, updatedAt: string | null, cells: { totalCount: number, edges: Array<{ node: { id: string, state: CellState, outcome: CellOutcome | null } }> } } }> } };
 
 export type FormationDetailQueryVariables = Exact<{
   id: string;
@@ -111,7 +111,7 @@ export type FormationDetailQuery = { formation: { id: string, name: string | nul
 export type OverviewQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type OverviewQuery = { projection: { connected: boolean, ready: boolean, seq: number, streamLastSeq: number, lag: number, replay: { done: boolean, percent: number, eventsPerSecond: number, etaSeconds: number | null } }, cellCounts: { seq: number, total: number, pending: number, running: number, destroyed: number, succeeded: number, failed: number } };
+export type OverviewQuery = { projection: { connected: boolean, ready: boolean, streamLastSeq: number, lag: number, replay: { done: boolean, percent: number, eventsPerSecond: number, etaSeconds: number | null } }, cellCounts: { total: number, pending: number, running: number, destroyed: number, succeeded: number, failed: number } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -229,7 +229,6 @@ export const FormationsDocument = new TypedDocumentString(`
     query Formations {
   formations(first: 100) {
     totalCount
-    seq
     edges {
       node {
         id
@@ -292,7 +291,6 @@ export const OverviewDocument = new TypedDocumentString(`
   projection {
     connected
     ready
-    seq
     streamLastSeq
     lag
     replay {
@@ -303,7 +301,6 @@ export const OverviewDocument = new TypedDocumentString(`
     }
   }
   cellCounts {
-    seq
     total
     pending
     running
