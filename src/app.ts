@@ -4,6 +4,7 @@ import { LiveHub } from './live/hub.js';
 import { Projection } from './projection/projection.js';
 import type { AppServices } from './schema/context.js';
 import { Authenticator } from './server/auth/authenticator.js';
+import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
 import { createCellgraphYoga } from './server/yoga.js';
@@ -11,6 +12,7 @@ import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
 import { JetStreamSource } from './source/jetstreamSource.js';
 import { NatsConnector } from './source/natsConnection.js';
+import { natsSettings } from './source/natsSettings.js';
 import type { Logger } from './util/logger.js';
 
 export interface Cellgraph {
@@ -52,7 +54,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       hub.failAll({ code: 'STREAM_RESET', reason });
     },
   );
-  const nats = new NatsConnector({ servers: natsUrl, logger });
+  const nats = new NatsConnector({ settings: natsSettings(config, natsUrl), logger });
   const source = new JetStreamSource(
     {
       stream: config.CELLGRAPH_STREAM,
@@ -75,7 +77,12 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     events: new EventReader(nats, config.CELLGRAPH_STREAM),
     hub,
   };
-  const metrics = new Metrics({ projection, sourceStatus: () => source.status(), liveStats: () => hub.stats() });
+  const metrics = new Metrics({
+    projection,
+    sourceStatus: () => source.status(),
+    liveStats: () => hub.stats(),
+    consumerStats: () => source.consumerStats(),
+  });
   const authenticator = new Authenticator(config);
   if (!authenticator.required) {
     logger.warn(
@@ -95,6 +102,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     wsInitTimeoutMs: config.CELLGRAPH_WS_INIT_TIMEOUT_MS,
     exposeErrors: config.CELLGRAPH_EXPOSE_ERRORS,
     corsOrigins: config.CELLGRAPH_CORS_ORIGINS,
+    dashboard: DashboardAssets.load(),
     authenticator,
   });
   source.start();

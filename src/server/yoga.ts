@@ -110,6 +110,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
             cursor: options.context.projection.cursor,
             streamLastSeq: status.streamLastSeq,
             replay: status.replay,
+            // Why it is not ready when the cause is NATS (refused credentials, TLS…): scrubbed of secrets at the source.
+            lastError: status.lastError,
           });
           return new fetchAPI.Response(body, {
             status: status.ready ? 200 : 503,
