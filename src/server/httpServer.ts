@@ -4,9 +4,11 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../util/logger.js';
+import type { Authenticator } from './auth/authenticator.js';
 import { OriginPolicy } from './cors.js';
+import type { DashboardAssets } from './dashboardAssets.js';
 import type { Metrics } from './metrics.js';
-import { TokenCheck, wsAuthorizer } from './plugins/auth.js';
+import { wsAuthorizer } from './plugins/auth.js';
 import { SharedFrames } from './sharedFrames.js';
 import type { CellgraphYoga } from './yoga.js';
 
@@ -18,8 +20,8 @@ export interface HttpServerOptions {
   /** WebSocket ping interval; well under common proxy idle timeouts (60 s). */
   keepAliveMs?: number;
   metrics: Metrics;
-  /** Bearer tokens required in connection_init (or the upgrade header); none: open. */
-  tokens?: readonly string[];
+  /** Checks the credential of connection_init (or the upgrade header); omitted or not required: open. */
+  authenticator?: Authenticator;
   /** Largest WebSocket message; ws closes the socket with 1009 beyond it. */
   wsMaxPayload: number;
   /** graphql-ws closes with 4408 when connection_init does not arrive in time. */
@@ -28,6 +30,8 @@ export interface HttpServerOptions {
   corsOrigins?: readonly string[];
   /** Put internal error messages in WebSocket close reasons (development only). */
   exposeErrors?: boolean;
+  /** The built-in dashboard at `/`; without it, `/` is the API's (404). */
+  dashboard?: DashboardAssets;
 }
 
 export interface RunningHttpServer {
@@ -50,7 +54,14 @@ type EnvelopedRoot = {
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { yoga, logger } = options;
-  const server = http.createServer(yoga);
+  const { dashboard } = options;
+  const server = http.createServer((request, response) => {
+    if (dashboard) {
+      const pathname = (request.url ?? '/').split('?', 1)[0]!;
+      if (dashboard.handles(pathname)) return dashboard.serve(request, response, pathname);
+    }
+    return yoga(request, response);
+  });
   const originPolicy = new OriginPolicy(options.corsOrigins ?? []);
   const wsServer = new WebSocketServer({
     server,
@@ -66,7 +77,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     sharedFrames.attach(socket);
     socket.once('close', () => metrics.wsConnections.dec());
   });
-  const authorize = options.tokens?.length ? wsAuthorizer(new TokenCheck(options.tokens), metrics) : undefined;
+  const authorize = options.authenticator?.required ? wsAuthorizer(options.authenticator, metrics) : undefined;
 
   const disposable = useServer(
     {
@@ -83,6 +94,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
+          // Set by wsAuthorizer at connection_init: the context factory reads the caller from here.
+          caller: (ctx.extra as { caller?: unknown }).caller,
           params: payload,
         });
         let document: DocumentNode;
@@ -121,7 +134,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
-  logger.info({ url: `${url}/graphql`, health: `${url}/healthz`, ready: `${url}/readyz` }, 'listening');
+  logger.info(
+    {
+      url: `${url}/graphql`,
+      ...(dashboard ? { dashboard: dashboard.built ? `${url}/` : 'not built (npm run build:dashboard)' } : {}),
+      health: `${url}/healthz`,
+      ready: `${url}/readyz`,
+    },
+    'listening',
+  );
 
   return {
     server,
