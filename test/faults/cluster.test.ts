@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { atSeq, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
-import { liveTailThroughFault, replayThroughFault } from '../support/faultScenarios.js';
+import { type TestCellgraph, waitUntil } from '../support/cellgraph.js';
+import { liveTailThroughFault } from '../support/faultScenarios.js';
 import { type ClusterNode, clusterForTest, type TestNatsCluster } from '../support/nats.js';
 
 // Quick heartbeats: a pull that died with its server is noticed in about two seconds.
@@ -31,25 +31,6 @@ it('the node cellgraph is connected to is SIGKILLed during the live tail: it fai
       await node.nats.stop('SIGKILL');
       await failedOver(cluster, app, node);
       return app.projection.cursor;
-    },
-  });
-});
-
-it('the node cellgraph is connected to is SIGKILLed during the boot replay: the replay resumes from its cursor on another node', async () => {
-  const cluster = await clusterForTest();
-  let killed: ClusterNode | undefined;
-  await replayThroughFault(cluster.url, {
-    seed: 32,
-    env,
-    interrupt: async (app) => {
-      atSeq(app, 3000, () => {
-        killed = connectedNode(cluster, app);
-        void killed.nats.stop('SIGKILL');
-      });
-      await waitUntil(() => app.projection.cursor >= 3000 && killed !== undefined, 'replay under way');
-    },
-    recover: async (app) => {
-      await failedOver(cluster, app, killed!);
     },
   });
 });
