@@ -21,12 +21,12 @@ runWorker(async () => {
   const sockets: WebSocket[] = [];
   let synced = 0;
   let other = 0;
-  const waves: Promise<void>[] = [];
+  let wave: Promise<void>[] = [];
   for (let first = 0; first < count; first += perSocket) {
     const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
     sockets.push(socket);
     const ids = Array.from({ length: Math.min(perSocket, count - first) }, (_, i) => first + i);
-    waves.push(
+    wave.push(
       new Promise<void>((resolve, reject) => {
         let pending = ids.length;
         socket.once('error', reject);
@@ -51,10 +51,13 @@ runWorker(async () => {
         });
       }),
     );
-    // Small waves: thousands of simultaneous handshakes measure the accept queue, not subscriptions.
-    if (sockets.length % 50 === 0) await new Promise((r) => setTimeout(r, 20));
+    // Waves of 50, each synced before the next: thousands of simultaneous handshakes overflow the accept queue.
+    if (wave.length === 50) {
+      await Promise.all(wave);
+      wave = [];
+    }
   }
-  await Promise.all(waves);
+  await Promise.all(wave);
   report({ type: 'connected', subscriptions: synced, sockets: sockets.length });
   onStop(() => {
     for (const socket of sockets) socket.terminate();
