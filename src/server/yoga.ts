@@ -1,5 +1,4 @@
 import { useDisableIntrospection } from '@envelop/disable-introspection';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
@@ -11,8 +10,10 @@ import { OriginPolicy, useOriginPolicy } from './cors.js';
 import type { Metrics } from './metrics.js';
 import { useBearerAuth } from './plugins/auth.js';
 import { useRequestBodyLimit } from './plugins/bodyLimit.js';
+import { useCompression } from './plugins/compression.js';
 import { useCostLimit } from './plugins/costLimit.js';
 import { useCredentialExpiry } from './plugins/credentialExpiry.js';
+import { useCsrfPrevention } from './plugins/csrf.js';
 import { useDocumentLimits } from './plugins/documentLimits.js';
 import { useErrorCodes } from './plugins/errorCodes.js';
 import { useHttpErrorBodies } from './plugins/httpErrors.js';
@@ -120,7 +121,7 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
         },
       }),
       useMetrics(metrics, METRICS_PATH),
-      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      useCsrfPrevention(CSRF_HEADERS),
       ...(config.CELLGRAPH_INTROSPECTION ? [] : [useDisableIntrospection() as Plugin]),
       useErrorCodes(),
       useHttpErrorBodies(),
@@ -151,6 +152,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
       ...(options.plugins ?? []),
       // After every request parser (yoga's own are registered before these plugins).
       useRequestBodyLimit(config.CELLGRAPH_MAX_BODY_BYTES),
+      // Last: it compresses the response every other plugin settled on.
+      useCompression(),
     ],
   });
 }

@@ -34,6 +34,9 @@ export interface CostLimitOptions {
 function pagedEstimator(options: CostLimitOptions): ComplexityEstimator {
   const listFactor = options.listFactor ?? 10;
   return ({ field, args, childComplexity, type }) => {
+    // Introspection is bounded by the depth and document limits instead: GraphiQL's own introspection
+    // query costs ~52,000 by the list factor, and its Docs explorer and autocomplete depend on it.
+    if (field.name === '__schema' || field.name === '__type') return 0;
     const paged = field.args.some((arg) => arg.name === 'first' || arg.name === 'last');
     if (paged) {
       const size = Number(args['first'] ?? args['last'] ?? options.defaultPageSize);
