@@ -285,11 +285,19 @@ describe('what the API reveals', () => {
     await ws.dispose();
   });
 
-  it('CSRF: a simple GET without a preflight-forcing header is refused; JSON POST and yoga clients pass', async () => {
+  it('CSRF: a simple form POST without a preflight-forcing header is refused; GET, JSON POST and yoga clients pass', async () => {
+    // decided (issue 13): GET is read-only and cellgraph has no cookies, so GET clients need no CSRF header (README).
     const url = `${app.url}/graphql?query=${encodeURIComponent('{ projection { seq } }')}`;
-    const bare = await fetch(url);
-    expect(bare.status).toBe(403);
-    expect(await bare.text()).toMatch(/CSRF/);
+    expect((await fetch(url)).status).toBe(200);
+    const form = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${encodeURIComponent('{ projection { seq } }')}`,
+    });
+    expect(form.status).toBe(403);
+    expect(((await form.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'CSRF_PREVENTED',
+    );
     expect((await fetch(url, { headers: { 'x-graphql-yoga-csrf': '1' } })).status).toBe(200);
     expectOk(await gql('{ projection { seq } }'));
     const page = await fetch(`${app.url}/graphql`, { headers: { accept: 'text/html' } });
