@@ -1,3 +1,4 @@
+import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 
 const bool = z
@@ -40,8 +41,11 @@ export const configSchema = z.object({
   CELLGRAPH_HOST: z.string().min(1).default('127.0.0.1'),
   CELLGRAPH_PORT: int(0, 65535).default(4000),
   CELLGRAPH_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  /** auto: start a local nats-server only when no URL is set and nothing listens on 4222. */
-  CELLGRAPH_EMBEDDED_NATS: z.enum(['auto', 'never']).default('auto'),
+  /**
+   * auto: without a URL, use NATS on 127.0.0.1:4222 or start a local nats-server there. Unset means auto under
+   * `serve --dev` (`npm start`) and never in production, where a missing URL refuses to start instead.
+   */
+  CELLGRAPH_EMBEDDED_NATS: z.enum(['auto', 'never']).optional(),
   CELLGRAPH_DATA_DIR: z.string().min(1).default('.cellgraph'),
   CELLGRAPH_REPLAY_BATCH: int(1, 100_000).default(10_000),
   /** Idle heartbeat of the JetStream consumer: a dead or paused server is noticed after two missed ones. */
@@ -115,6 +119,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   return config;
+}
+
+/** A set `CELLGRAPH_*` variable that is no setting, with the known one it most resembles. */
+export interface UnknownVariable {
+  name: string;
+  /** The closest known variable, when it is close enough to be what was meant. */
+  didYouMean?: string;
+}
+
+/**
+ * `CELLGRAPH_*` variables that configure nothing: a typo (`CELLGRAPH_MAX_COSTS`) would otherwise leave the
+ * default silently in force. Close means at most a third of the name's length in edits (at least 2).
+ */
+export function unknownVariables(env: Record<string, string | undefined> = process.env): UnknownVariable[] {
+  const known = Object.keys(configSchema.shape);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('CELLGRAPH_') && !known.includes(name))
+    .sort()
+    .map((name) => {
+      const match = closest(name, known);
+      const close = distance(name, match) <= Math.max(2, Math.floor(name.length / 3));
+      return close ? { name, didYouMean: match } : { name };
+    });
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';

@@ -1,11 +1,18 @@
+import { parseArgs } from 'node:util';
 import { startCellgraph } from '../app.js';
-import { ConfigError, loadConfig } from '../config.js';
-import { resolveNats } from '../source/embeddedNats.js';
+import { ConfigError, loadConfig, unknownVariables } from '../config.js';
+import { NatsUrlRequiredError, resolveNats } from '../source/embeddedNats.js';
 import { NatsServerMissingError } from '../source/natsServerProcess.js';
 import { createLogger } from '../util/logger.js';
 
-/** `cellgraph serve`: the server, until SIGTERM/SIGINT. */
-export async function serve(): Promise<void> {
+/**
+ * `cellgraph serve [--dev]`: the server, until SIGTERM/SIGINT. Production
+ * needs CELLGRAPH_NATS_URL; `--dev` (what `npm start` runs) may use or start
+ * a nats-server on 127.0.0.1:4222 instead.
+ */
+export async function serve(argv: string[] = []): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { dev: { type: 'boolean', default: false } } });
+  const dev = values.dev;
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
@@ -17,10 +24,23 @@ export async function serve(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.CELLGRAPH_LOG_LEVEL);
+  for (const { name, didYouMean } of unknownVariables()) {
+    logger.warn(
+      { variable: name, ...(didYouMean ? { didYouMean } : {}) },
+      didYouMean
+        ? `${name} is not a cellgraph setting (ignored): did you mean ${didYouMean}?`
+        : `${name} is not a cellgraph setting (ignored)`,
+    );
+  }
   let nats: Awaited<ReturnType<typeof resolveNats>>;
   try {
-    nats = await resolveNats(config, logger);
+    nats = await resolveNats(config, logger, { dev });
   } catch (error) {
+    if (error instanceof NatsUrlRequiredError) {
+      logger.fatal({ err: error.message }, 'no NATS configured');
+      console.error(`cellgraph: ${error.message}`);
+      process.exit(2);
+    }
     if (error instanceof NatsServerMissingError) {
       logger.fatal({ err: error.message }, 'cannot start the embedded NATS');
       console.error(`cellgraph: ${error.message}`);
@@ -29,6 +49,7 @@ export async function serve(): Promise<void> {
     throw error;
   }
   const app = await startCellgraph(config, nats.url, logger);
+  logger.info({ url: app.url, mode: dev ? 'development' : 'production' }, 'serving');
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serve } from '../../src/cli/serve.js';
-import { ConfigError, configSchema, loadConfig } from '../../src/config.js';
+import { ConfigError, configSchema, loadConfig, unknownVariables } from '../../src/config.js';
 
 /**
  * "Invalid values stop the server at start with a message naming the
@@ -121,5 +121,21 @@ describe('cellgraph serve with an invalid configuration', () => {
     expect(stderr).toHaveBeenCalledWith(
       expect.stringMatching(/^cellgraph: invalid configuration:\n {2}CELLGRAPH_PORT: /),
     );
+  });
+});
+
+describe('unknownVariables (a start-up warning for misspelled settings)', () => {
+  it('names the closest known variable for a typo', () => {
+    expect(unknownVariables({ CELLGRAPH_MAX_COSTS: '10', CELLGRAPH_NAT_URL: 'nats://x:4222' })).toEqual([
+      { name: 'CELLGRAPH_MAX_COSTS', didYouMean: 'CELLGRAPH_MAX_COST' },
+      { name: 'CELLGRAPH_NAT_URL', didYouMean: 'CELLGRAPH_NATS_URL' },
+    ]);
+  });
+
+  it('names no suggestion when nothing known is close, and ignores known and foreign variables', () => {
+    const known = Object.fromEntries(Object.keys(configSchema.shape).map((name) => [name, 'x']));
+    expect(unknownVariables({ ...known, PORT: '1', CELLGRAPH_WHATEVER_ELSE_ENTIRELY: '1' })).toEqual([
+      { name: 'CELLGRAPH_WHATEVER_ELSE_ENTIRELY' },
+    ]);
   });
 });
