@@ -10,6 +10,7 @@ import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
 import { JetStreamSource } from './source/jetstreamSource.js';
 import { NatsConnector } from './source/natsConnection.js';
+import { natsSettings } from './source/natsSettings.js';
 import type { Logger } from './util/logger.js';
 
 export interface Cellgraph {
@@ -51,7 +52,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       hub.failAll({ code: 'STREAM_RESET', reason });
     },
   );
-  const nats = new NatsConnector({ servers: natsUrl, logger });
+  const nats = new NatsConnector({ settings: natsSettings(config, natsUrl), logger });
   const source = new JetStreamSource(
     {
       stream: config.CELLGRAPH_STREAM,
@@ -92,6 +93,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     wsMaxPayload: config.CELLGRAPH_WS_MAX_PAYLOAD,
     wsInitTimeoutMs: config.CELLGRAPH_WS_INIT_TIMEOUT_MS,
     exposeErrors: config.CELLGRAPH_EXPOSE_ERRORS,
+    corsOrigins: config.CELLGRAPH_CORS_ORIGINS,
     ...(config.CELLGRAPH_TOKEN ? { tokens: config.CELLGRAPH_TOKEN } : {}),
   });
   source.start();

@@ -1,6 +1,15 @@
 import type { CellEvent } from '../events/decode.js';
 import type { CellField, CellRecord } from './records.js';
 
+/**
+ * The version of the rules that turn events into records: the decoder's
+ * (which events are accepted, how fields are read) and the reducers'. Bump it
+ * with any change that can make a full replay produce a different state:
+ * checkpoints written under another version are then refused and the stream
+ * is replayed from seq 1.
+ */
+export const REDUCER_RULES_VERSION = 1;
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export function emptyCell(id: string, seq: number): CellRecord {
@@ -80,7 +89,7 @@ export function reduceCell(previous: CellRecord | undefined, event: CellEvent, s
   return next;
 }
 
-const RECORD_FIELDS: readonly (keyof CellRecord)[] = [
+export const RECORD_FIELDS: readonly (keyof CellRecord)[] = [
   'id',
   'specId',
   'runId',

@@ -65,6 +65,12 @@ export class DedupWindow {
     return this.count;
   }
 
+  /** The remembered ids in arrival order, oldest first (a copy): a checkpoint restores the window by replaying them. */
+  ids(): string[] {
+    if (this.count < this.capacity) return this.ring.slice(0, this.count) as string[];
+    return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)] as string[];
+  }
+
   /** Removes an id known to be present, shifting later entries of its probe run back (Knuth's algorithm R). */
   private remove(id: string, hash: number): void {
     const keys = this.keys;

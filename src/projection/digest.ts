@@ -1,5 +1,7 @@
-import { createHash } from 'node:crypto';
-import type { Projection } from './projection.js';
+import { createHash, type Hash } from 'node:crypto';
+import type { Projection, ProjectionCounts, ProjectionPin } from './projection.js';
+import type { CellRecord, FormationRecord } from './records.js';
+import { sortInSlices, type Yielder } from './sorted.js';
 
 /**
  * A SHA-256 over every record (cells and formations, in id order) and the
@@ -9,13 +11,55 @@ import type { Projection } from './projection.js';
 export function projectionDigest(projection: Projection): string {
   const hash = createHash('sha256');
   const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  for (const id of [...projection.cells.keys()].sort(byId))
-    hash.update(JSON.stringify(projection.cells.get(id))).update('\n');
-  hash.update('--formations--\n');
-  for (const id of [...projection.formations.keys()].sort(byId))
-    hash.update(JSON.stringify(projection.formations.get(id))).update('\n');
-  hash.update(JSON.stringify(projection.counts));
-  return hash.digest('hex');
+  for (const id of [...projection.cells.keys()].sort(byId)) hashCell(hash, projection.cells.get(id)!);
+  hash.update(FORMATIONS_SEPARATOR);
+  for (const id of [...projection.formations.keys()].sort(byId)) hashFormation(hash, projection.formations.get(id)!);
+  return finish(hash, projection.counts);
+}
+
+const FORMATIONS_SEPARATOR = '--formations--\n';
+
+function hashCell(hash: Hash, cell: CellRecord): void {
+  hash.update(JSON.stringify(cell)).update('\n');
+}
+
+function hashFormation(hash: Hash, formation: FormationRecord): void {
+  hash.update(JSON.stringify(formation)).update('\n');
+}
+
+function finish(hash: Hash, counts: ProjectionCounts): string {
+  return hash.update(JSON.stringify(counts)).digest('hex');
+}
+
+/**
+ * The same digest as `projectionDigest`, of a pinned projection, computed in
+ * slices that yield to the event loop: a checkpoint records the digest at its
+ * cursor while ingest and queries go on.
+ */
+export async function pinnedDigest(pin: ProjectionPin, slicer: Yielder): Promise<string> {
+  const { cellCount, formationCount, counts } = pin.state;
+  const hash = createHash('sha256');
+  // Positions sorted by id: a sort of references, not a copy of the records.
+  const cellIds = new Array<string>(cellCount);
+  const cellPositions = new Array<number>(cellCount);
+  for (let i = 0; i < cellCount; i++) {
+    cellIds[i] = pin.cellAt(i).id;
+    cellPositions[i] = i;
+    if (slicer.due()) await slicer.pause();
+  }
+  const byCellId = (a: number, b: number) => (cellIds[a]! < cellIds[b]! ? -1 : cellIds[a]! > cellIds[b]! ? 1 : 0);
+  for (const position of await sortInSlices(cellPositions, byCellId, slicer)) {
+    hashCell(hash, pin.cellAt(position));
+    if (slicer.due()) await slicer.pause();
+  }
+  hash.update(FORMATIONS_SEPARATOR);
+  const formations = Array.from({ length: formationCount }, (_, i) => pin.formationAt(i));
+  const byFormationId = (a: FormationRecord, b: FormationRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  for (const formation of await sortInSlices(formations, byFormationId, slicer)) {
+    hashFormation(hash, formation);
+    if (slicer.due()) await slicer.pause();
+  }
+  return finish(hash, counts);
 }
 
 /** Caches the digest per cursor: it costs a pass over the projection, and readers tend to ask repeatedly. */

@@ -50,7 +50,7 @@ export function reduceFormation(
   return next;
 }
 
-const FORMATION_FIELDS: readonly FormationField[] = [
+export const FORMATION_FIELDS: readonly FormationField[] = [
   'id',
   'name',
   'status',

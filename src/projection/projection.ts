@@ -37,6 +37,85 @@ export interface ProjectionOptions {
 
 const MAX_SKIPPED_TYPES = 200;
 
+/** The small parts of a projection at one cursor, copied when it is pinned. */
+export interface PinnedState {
+  readonly cursor: number;
+  readonly cellCount: number;
+  readonly formationCount: number;
+  readonly counts: Readonly<ProjectionCounts>;
+  readonly skippedByType: readonly (readonly [string, number])[];
+  /** Oldest first. */
+  readonly rejections: readonly Rejection[];
+  readonly dedupCapacity: number;
+  /** The dedup window's ids in arrival order, oldest first. */
+  readonly dedupIds: readonly string[];
+}
+
+/**
+ * The projection as it was at `state.cursor`, readable while later events
+ * are applied. The first time a later event replaces a record that existed
+ * at the pin's cursor, the projection hands the old version to `keepCell` /
+ * `keepFormation`; reads return it instead of the current one. Records
+ * created after the cursor lie past `cellCount` in first-seen order and are
+ * never read. A reset (stream replaced) invalidates every pin.
+ */
+export class ProjectionPin {
+  private readonly keptCells = new Map<string, CellRecord>();
+  private readonly keptFormations = new Map<string, FormationRecord>();
+  private valid = true;
+
+  constructor(
+    readonly state: PinnedState,
+    private readonly currentCellAt: (position: number) => CellRecord,
+    private readonly currentFormationAt: (position: number) => FormationRecord,
+    private readonly onRelease: (pin: ProjectionPin) => void,
+  ) {}
+
+  /** False once the projection was reset under the pin: what it reads is gone. */
+  get isValid(): boolean {
+    return this.valid;
+  }
+
+  /** How many records changed since the pin's cursor are kept for it. */
+  get keptCount(): number {
+    return this.keptCells.size + this.keptFormations.size;
+  }
+
+  /** The cell at a first-seen position (< state.cellCount), as it was at the pin's cursor. */
+  cellAt(position: number): CellRecord {
+    if (!this.valid) throw new Error('pin read after the projection was reset');
+    const current = this.currentCellAt(position);
+    return this.keptCells.get(current.id) ?? current;
+  }
+
+  formationAt(position: number): FormationRecord {
+    if (!this.valid) throw new Error('pin read after the projection was reset');
+    const current = this.currentFormationAt(position);
+    return this.keptFormations.get(current.id) ?? current;
+  }
+
+  keepCell(before: CellRecord): void {
+    if (before.firstSeq <= this.state.cursor && !this.keptCells.has(before.id)) this.keptCells.set(before.id, before);
+  }
+
+  keepFormation(before: FormationRecord): void {
+    if (before.firstSeq <= this.state.cursor && !this.keptFormations.has(before.id))
+      this.keptFormations.set(before.id, before);
+  }
+
+  invalidate(): void {
+    this.valid = false;
+    this.keptCells.clear();
+    this.keptFormations.clear();
+  }
+
+  release(): void {
+    this.onRelease(this);
+    this.keptCells.clear();
+    this.keptFormations.clear();
+  }
+}
+
 /**
  * A cell delta whose changed-field list is computed on first read (and
  * remembered): while nobody subscribes, which is all of a boot replay, it is
@@ -79,20 +158,23 @@ class LazyFormationDelta implements FormationDelta {
  * resolver always reads one consistent cursor.
  */
 export class Projection {
-  private readonly cellMap = new Map<string, CellRecord>();
-  private readonly formationMap = new Map<string, FormationRecord>();
+  // Not readonly only so that `adopt` can take over a loaded projection's state in one step.
+  private cellMap = new Map<string, CellRecord>();
+  private formationMap = new Map<string, FormationRecord>();
   /** Cell ids in first-seen order, with their firstSeq alongside for binary search. */
-  private readonly cellOrder: string[] = [];
-  private readonly cellOrderSeq: number[] = [];
-  private readonly formationOrder: string[] = [];
-  /** Cells of each formation, in first-seen order. */
-  private readonly cellsByFormation = new Map<string, Set<string>>();
-  private readonly stateCounts: Record<CellState, number> = { pending: 0, running: 0, destroyed: 0 };
+  private cellOrder: string[] = [];
+  private cellOrderSeq: number[] = [];
+  private formationOrder: string[] = [];
+  /** Cells of each formation (no reader depends on the order within a set). */
+  private cellsByFormation = new Map<string, Set<string>>();
+  private stateCounts: Record<CellState, number> = { pending: 0, running: 0, destroyed: 0 };
   readonly counts: ProjectionCounts = { applied: 0, duplicates: 0, skipped: 0, rejected: 0 };
   readonly skippedByType = new Map<string, number>();
-  private readonly rejections: Rejection[] = [];
+  private rejections: Rejection[] = [];
   private dedup: DedupWindow;
   private readonly maxRejections: number;
+  /** Pins being read (a checkpoint being written): they keep the records they need as later events replace them. */
+  private readonly pins = new Set<ProjectionPin>();
   cursor = 0;
 
   constructor(options: ProjectionOptions = {}) {
@@ -114,6 +196,83 @@ export class Projection {
     this.rejections.length = 0;
     this.dedup = new DedupWindow(this.dedup.capacity);
     this.cursor = 0;
+    for (const pin of this.pins) pin.invalidate();
+    this.pins.clear();
+  }
+
+  /** How many CloudEvent ids the dedup window remembers. */
+  get dedupCapacity(): number {
+    return this.dedup.capacity;
+  }
+
+  /**
+   * Pins the state at the current cursor so it can be read over many turns
+   * of the event loop while events keep being applied (a checkpoint being
+   * written). Costs a copy of the small parts (counts, recent rejections, the
+   * dedup window's ids); records are immutable, so for them the pin only keeps
+   * the version at its cursor of those that change meanwhile. Release it when done.
+   */
+  pin(): ProjectionPin {
+    const pin = new ProjectionPin(
+      {
+        cursor: this.cursor,
+        cellCount: this.cellOrder.length,
+        formationCount: this.formationOrder.length,
+        counts: { ...this.counts },
+        skippedByType: [...this.skippedByType],
+        rejections: [...this.rejections],
+        dedupCapacity: this.dedup.capacity,
+        dedupIds: this.dedup.ids(),
+      },
+      (position) => this.cellMap.get(this.cellOrder[position]!)!,
+      (position) => this.formationMap.get(this.formationOrder[position]!)!,
+      (released) => this.pins.delete(released),
+    );
+    this.pins.add(pin);
+    return pin;
+  }
+
+  /**
+   * Fills an empty projection from a checkpoint's parts, in the order the
+   * parts were pinned (cells and formations in first-seen order). Only the
+   * checkpoint loader calls these, on a projection nobody reads yet.
+   */
+  restoreCell(cell: CellRecord): void {
+    if (this.cellMap.has(cell.id)) throw new Error(`cell ${cell.id} restored twice`);
+    this.storeCell(null, cell);
+  }
+
+  restoreFormation(formation: FormationRecord): void {
+    if (this.formationMap.has(formation.id)) throw new Error(`formation ${formation.id} restored twice`);
+    this.formationOrder.push(formation.id);
+    this.formationMap.set(formation.id, formation);
+  }
+
+  restoreState(state: Omit<PinnedState, 'cellCount' | 'formationCount' | 'dedupCapacity'>): void {
+    this.cursor = state.cursor;
+    Object.assign(this.counts, state.counts);
+    for (const [type, count] of state.skippedByType) this.skippedByType.set(type, count);
+    this.rejections = state.rejections.slice(-this.maxRejections);
+    for (const id of state.dedupIds) this.dedup.checkAndRemember(id);
+  }
+
+  /** Takes over everything `loaded` holds (a projection restored from a checkpoint), in one step. */
+  adopt(loaded: Projection): void {
+    if (loaded.dedup.capacity !== this.dedup.capacity)
+      throw new Error('adopting a projection with another dedup window');
+    this.reset();
+    this.cellMap = loaded.cellMap;
+    this.formationMap = loaded.formationMap;
+    this.cellOrder = loaded.cellOrder;
+    this.cellOrderSeq = loaded.cellOrderSeq;
+    this.formationOrder = loaded.formationOrder;
+    this.cellsByFormation = loaded.cellsByFormation;
+    this.stateCounts = loaded.stateCounts;
+    Object.assign(this.counts, loaded.counts);
+    for (const [type, count] of loaded.skippedByType) this.skippedByType.set(type, count);
+    this.rejections = loaded.rejections;
+    this.dedup = loaded.dedup;
+    this.cursor = loaded.cursor;
   }
 
   /**
@@ -155,6 +314,7 @@ export class Projection {
         const before = this.formationMap.get(event.formationId) ?? null;
         const after = reduceFormation(before ?? undefined, event, seq);
         if (before === null) this.formationOrder.push(after.id);
+        else if (this.pins.size !== 0) for (const pin of this.pins) pin.keepFormation(before);
         this.formationMap.set(after.id, after);
         this.counts.applied += 1;
         out.push(new LazyFormationDelta(seq, before, after));
@@ -223,6 +383,7 @@ export class Projection {
   }
 
   private storeCell(before: CellRecord | null, after: CellRecord): void {
+    if (before !== null && this.pins.size !== 0) for (const pin of this.pins) pin.keepCell(before);
     this.cellMap.set(after.id, after);
     if (before === null) {
       this.cellOrder.push(after.id);

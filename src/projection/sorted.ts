@@ -41,3 +41,41 @@ export function selectTop<T>(
   }
   return best;
 }
+
+/** Something that can hand the event loop back between slices of work (see util/timeSlicer). */
+export interface Yielder {
+  due(): boolean;
+  pause(): Promise<void>;
+}
+
+/**
+ * A stable sort that does not hold the event loop: runs of 512 sorted
+ * natively, then bottom-up merges that yield whenever `slicer` says so. For
+ * the 1M records of a checkpoint's digest, where one `Array.prototype.sort`
+ * would stall every client for a second. Returns a new array.
+ */
+export async function sortInSlices<T>(items: readonly T[], cmp: (a: T, b: T) => number, slicer: Yielder): Promise<T[]> {
+  const RUN = 512;
+  const n = items.length;
+  let source = items.slice();
+  for (let start = 0; start < n; start += RUN) {
+    const run = source.slice(start, start + RUN).sort(cmp);
+    for (let i = 0; i < run.length; i++) source[start + i] = run[i]!;
+    if (slicer.due()) await slicer.pause();
+  }
+  let target = new Array<T>(n);
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      for (let k = lo; k < hi; k++) {
+        target[k] = i < mid && (j >= hi || cmp(source[i]!, source[j]!) <= 0) ? source[i++]! : source[j++]!;
+        if (slicer.due()) await slicer.pause();
+      }
+    }
+    [source, target] = [target, source];
+  }
+  return source;
+}

@@ -4,6 +4,7 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../util/logger.js';
+import { OriginPolicy } from './cors.js';
 import type { Metrics } from './metrics.js';
 import { TokenCheck, wsAuthorizer } from './plugins/auth.js';
 import { SharedFrames } from './sharedFrames.js';
@@ -23,6 +24,8 @@ export interface HttpServerOptions {
   wsMaxPayload: number;
   /** graphql-ws closes with 4408 when connection_init does not arrive in time. */
   wsInitTimeoutMs: number;
+  /** CELLGRAPH_CORS_ORIGINS: the pages elsewhere allowed to open a WebSocket (default: same origin only). */
+  corsOrigins?: readonly string[];
   /** Put internal error messages in WebSocket close reasons (development only). */
   exposeErrors?: boolean;
 }
@@ -48,7 +51,14 @@ type EnvelopedRoot = {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { yoga, logger } = options;
   const server = http.createServer(yoga);
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: options.wsMaxPayload });
+  const originPolicy = new OriginPolicy(options.corsOrigins ?? []);
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: options.wsMaxPayload,
+    // Cross-site WebSocket hijacking: a browser sends the page's Origin and applies no CORS to sockets.
+    verifyClient: ({ req }, done) => (originPolicy.allowsUpgrade(req) ? done(true) : done(false, 403, 'Forbidden')),
+  });
   const { metrics } = options;
   const sharedFrames = new SharedFrames();
   wsServer.on('connection', (socket) => {

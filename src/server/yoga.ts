@@ -5,6 +5,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { AppContext } from '../schema/context.js';
 import { buildSchema } from '../schema/index.js';
+import { OriginPolicy, useOriginPolicy } from './cors.js';
 import type { Metrics } from './metrics.js';
 import { TokenCheck, useBearerAuth } from './plugins/auth.js';
 import { useRequestBodyLimit } from './plugins/bodyLimit.js';
@@ -46,6 +47,7 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
   const { config } = options.context;
   const { metrics } = options;
   const tokens = config.CELLGRAPH_TOKEN;
+  const originPolicy = new OriginPolicy(config.CELLGRAPH_CORS_ORIGINS);
   return createYoga<Record<string, unknown>, AppContext>({
     schema: options.schema ?? buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -53,6 +55,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
     landingPage: false,
     logging: false,
     context: () => options.context,
+    // yoga's default reflects any Origin with credentials: off; useOriginPolicy answers CELLGRAPH_CORS_ORIGINS only.
+    cors: false,
     // GraphiQL served from the package, not a CDN: cellgraph runs next to clusters without internet access.
     renderGraphiQL,
     // Unexpected errors become "Unexpected error." with code INTERNAL_SERVER_ERROR;
@@ -71,6 +75,7 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
         }
       : false,
     plugins: [
+      useOriginPolicy(originPolicy),
       ...(tokens
         ? [useBearerAuth({ check: new TokenCheck(tokens), publicPaths: [HEALTH_PATH, READY_PATH], metrics })]
         : []),
@@ -83,6 +88,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
             cursor: options.context.projection.cursor,
             streamLastSeq: status.streamLastSeq,
             replay: status.replay,
+            // Why it is not ready when the cause is NATS (refused credentials, TLS…): scrubbed of secrets at the source.
+            lastError: status.lastError,
           });
           return new fetchAPI.Response(body, {
             status: status.ready ? 200 : 503,

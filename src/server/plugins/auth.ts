@@ -54,8 +54,8 @@ const unauthenticatedBody = (result: AuthResult) =>
 
 /**
  * Every HTTP route needs the token except the probes (`publicPaths`), which
- * orchestrators call without credentials. CORS preflights and the GraphiQL
- * page are answered by yoga before this runs: neither carries data, and a
+ * orchestrators call without credentials. CORS preflights (useOriginPolicy) and the
+ * GraphiQL page are answered before this runs: neither carries data, and a
  * browser cannot attach a bearer token to either; GraphiQL's own requests
  * carry the token from its headers editor.
  */

@@ -1,0 +1,169 @@
+// Writes a pinned projection out as a checkpoint, in slices that leave the event loop to ingest and queries.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { TimeSlicer } from '../../util/timeSlicer.js';
+import { RECORD_FIELDS } from '../cellReducer.js';
+import { pinnedDigest } from '../digest.js';
+import { FORMATION_FIELDS } from '../formationReducer.js';
+import type { ProjectionPin } from '../projection.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  type CheckpointHeader,
+  type CheckpointState,
+  cellToRow,
+  DEDUP_IDS_PER_LINE,
+  formationToRow,
+} from './format.js';
+
+export interface CheckpointIdentity {
+  stream: string;
+  /** The stream's `created` time. */
+  streamCreated: string;
+  rulesVersion: number;
+}
+
+export interface CheckpointWriteStats {
+  cursor: number;
+  cells: number;
+  formations: number;
+  /** Uncompressed bytes. */
+  rawBytes: number;
+  /** The longest the writer held the event loop in one go. */
+  longestSliceMs: number;
+  durationMs: number;
+  digest: string;
+}
+
+export interface CheckpointWriteOptions {
+  /** How long a slice of work may hold the event loop. */
+  sliceMs?: number;
+  /** gzip level: the compression runs on libuv's thread pool, not the event loop. */
+  gzipLevel?: number;
+  now?: () => Date;
+}
+
+/** Lines are grouped into chunks of about this size before they are hashed and handed on. */
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The checkpoint of `pin` as gzip bytes, produced as they are read (the
+ * reader, an object store upload, sets the pace). The pin is released when
+ * the bytes end or fail; `stats` settles then. Nothing is copied but the
+ * pin's references: each record is serialised from the pinned version when
+ * its turn comes, and the event loop is handed back every `sliceMs`.
+ */
+export function writeCheckpoint(
+  pin: ProjectionPin,
+  identity: CheckpointIdentity,
+  options: CheckpointWriteOptions = {},
+): { bytes: AsyncIterable<Uint8Array>; stats: Promise<CheckpointWriteStats> } {
+  const slicer = new TimeSlicer(options.sliceMs ?? 2);
+  let settle!: { resolve: (s: CheckpointWriteStats) => void; reject: (e: unknown) => void };
+  const stats = new Promise<CheckpointWriteStats>((resolve, reject) => (settle = { resolve, reject }));
+  stats.catch(() => undefined);
+  const started = performance.now();
+  const source = Readable.from(
+    (async function* () {
+      try {
+        const { rawBytes, digest } = yield* checkpointLines(pin, identity, slicer, options.now?.() ?? new Date());
+        slicer.endSlice();
+        settle.resolve({
+          cursor: pin.state.cursor,
+          cells: pin.state.cellCount,
+          formations: pin.state.formationCount,
+          rawBytes,
+          longestSliceMs: slicer.longestSliceMs,
+          durationMs: performance.now() - started,
+          digest,
+        });
+      } catch (error) {
+        settle.reject(error);
+        throw error;
+      } finally {
+        pin.release();
+      }
+    })(),
+    { objectMode: false },
+  );
+  const gzip = createGzip({ level: options.gzipLevel ?? 4 });
+  pipeline(source, gzip).catch((error) => settle.reject(error));
+  return { bytes: gzip, stats };
+}
+
+async function* checkpointLines(
+  pin: ProjectionPin,
+  identity: CheckpointIdentity,
+  slicer: TimeSlicer,
+  writtenAt: Date,
+): AsyncGenerator<Buffer, { rawBytes: number; digest: string }> {
+  const sha = createHash('sha256');
+  const { state } = pin;
+  let pending: string[] = [];
+  let pendingLength = 0;
+  let rawBytes = 0;
+  const take = (): Buffer => {
+    const chunk = Buffer.from(pending.join(''));
+    pending = [];
+    pendingLength = 0;
+    sha.update(chunk);
+    rawBytes += chunk.length;
+    return chunk;
+  };
+  const line = (value: unknown): boolean => {
+    const text = `${JSON.stringify(value)}\n`;
+    pending.push(text);
+    pendingLength += text.length;
+    return pendingLength >= CHUNK_BYTES;
+  };
+  const checkValid = () => {
+    if (!pin.isValid) throw new Error('the projection was reset while its checkpoint was written');
+  };
+  const pauseChecked = async () => {
+    await slicer.pause();
+    checkValid();
+  };
+
+  const header: CheckpointHeader = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_FORMAT_VERSION,
+    rulesVersion: identity.rulesVersion,
+    stream: identity.stream,
+    streamCreated: identity.streamCreated,
+    cursor: state.cursor,
+    cells: state.cellCount,
+    formations: state.formationCount,
+    dedupCapacity: state.dedupCapacity,
+    dedupIds: state.dedupIds.length,
+    cellFields: [...RECORD_FIELDS],
+    formationFields: [...FORMATION_FIELDS],
+    writtenAt: writtenAt.toISOString(),
+  };
+  line(header);
+  const checkpointState: CheckpointState = {
+    counts: { ...state.counts },
+    skippedByType: state.skippedByType.map(([type, count]) => [type, count]),
+    rejections: [...state.rejections],
+  };
+  line(checkpointState);
+  for (let start = 0; start < state.dedupIds.length; start += DEDUP_IDS_PER_LINE) {
+    if (line(state.dedupIds.slice(start, start + DEDUP_IDS_PER_LINE))) yield take();
+    if (slicer.due()) await pauseChecked();
+  }
+  for (let i = 0; i < state.cellCount; i++) {
+    if (line(cellToRow(pin.cellAt(i)))) yield take();
+    if (slicer.due()) await pauseChecked();
+  }
+  for (let i = 0; i < state.formationCount; i++) {
+    if (line(formationToRow(pin.formationAt(i)))) yield take();
+    if (slicer.due()) await pauseChecked();
+  }
+  if (pendingLength > 0) yield take();
+  const digest = await pinnedDigest(pin, slicer);
+  checkValid();
+  const trailer = `${JSON.stringify({ end: { sha256: sha.digest('hex'), digest } })}\n`;
+  yield Buffer.from(trailer);
+  return { rawBytes: rawBytes + trailer.length, digest };
+}
