@@ -5,6 +5,9 @@ import { NatsUrlRequiredError, resolveNats } from '../source/embeddedNats.js';
 import { NatsServerMissingError } from '../source/natsServerProcess.js';
 import { createLogger } from '../util/logger.js';
 
+/** After SIGTERM/SIGINT the drain gets this long before the process exits anyway (deploy/ sizes grace periods on it). */
+export const SHUTDOWN_FORCE_MS = 10_000;
+
 /**
  * `cellgraph serve [--dev]`: the server, until SIGTERM/SIGINT. Production
  * needs CELLGRAPH_NATS_URL; `--dev` (what `npm start` runs) may use or start
@@ -56,7 +59,7 @@ export async function serve(argv: string[] = []): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => process.exit(1), SHUTDOWN_FORCE_MS);
     force.unref();
     await app.stop();
     await nats.embedded?.stop();

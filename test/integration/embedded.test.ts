@@ -30,7 +30,6 @@ async function take4222(): Promise<void> {
 }
 
 const root = path.resolve(import.meta.dirname, '../..');
-const tsxCli = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 interface Child {
   process: ChildProcess;
@@ -51,7 +50,8 @@ function withoutCellgraphEnv(): Record<string, string> {
 }
 
 function serve(env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [tsxCli, 'src/main.ts', 'serve', '--dev'], {
+  // What `npm start` runs (node with tsx's loader: no tsx CLI process relaying signals in between).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--dev'], {
     cwd: root,
     env: { ...withoutCellgraphEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
