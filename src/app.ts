@@ -5,6 +5,7 @@ import { Projection } from './projection/projection.js';
 import type { AppContext } from './schema/context.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
+import { OperationLog } from './server/plugins/operationLog.js';
 import { createCellgraphYoga } from './server/yoga.js';
 import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
@@ -82,12 +83,18 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       'CELLGRAPH_TOKEN is not set: the API, WebSocket and /metrics are open to anyone who can reach this address',
     );
   }
-  const yoga = createCellgraphYoga({ context, metrics });
+  const operationLog = new OperationLog({
+    logger,
+    slowMs: config.CELLGRAPH_SLOW_OPERATION_MS,
+    perSecond: config.CELLGRAPH_LOG_OPERATIONS_PER_SECOND,
+  });
+  const yoga = createCellgraphYoga({ context, metrics, operationLog });
   const http = await startHttpServer({
     yoga,
     host: config.CELLGRAPH_HOST,
     port: config.CELLGRAPH_PORT,
     logger,
+    operationLog,
     keepAliveMs: config.CELLGRAPH_WS_KEEPALIVE_MS,
     metrics,
     wsMaxPayload: config.CELLGRAPH_WS_MAX_PAYLOAD,
