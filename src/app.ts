@@ -1,3 +1,4 @@
+import { cellgraphVersion, natsClientVersion } from './cli/version.js';
 import type { Config } from './config.js';
 import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
@@ -76,7 +77,12 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     events: new EventReader(nats, config.CELLGRAPH_STREAM),
     hub,
   };
-  const metrics = new Metrics({ projection, sourceStatus: () => source.status(), liveStats: () => hub.stats() });
+  const metrics = new Metrics({
+    projection,
+    sourceStatus: () => source.status(),
+    liveStats: () => hub.stats(),
+    build: { version: cellgraphVersion(), natsClient: natsClientVersion() },
+  });
   if (!config.CELLGRAPH_TOKEN) {
     logger.warn(
       { host: config.CELLGRAPH_HOST, allowOpen: config.CELLGRAPH_ALLOW_OPEN },
@@ -87,6 +93,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     logger,
     slowMs: config.CELLGRAPH_SLOW_OPERATION_MS,
     perSecond: config.CELLGRAPH_LOG_OPERATIONS_PER_SECOND,
+    onErrors: (codes) => metrics.countErrors(codes),
   });
   const yoga = createCellgraphYoga({ context, metrics, operationLog });
   const http = await startHttpServer({

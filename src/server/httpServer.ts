@@ -74,10 +74,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const opened = performance.now();
     let messagesIn = 0;
     let messagesOut = 0;
-    socket.on('message', () => messagesIn++);
+    socket.on('message', () => {
+      messagesIn++;
+      metrics.wsMessages.inc({ direction: 'in' });
+    });
     const send = socket.send.bind(socket);
     socket.send = ((...args: Parameters<typeof send>) => {
       messagesOut++;
+      metrics.wsMessages.inc({ direction: 'out' });
       return send(...args);
     }) as typeof socket.send;
     options.operationLog?.logger.info(

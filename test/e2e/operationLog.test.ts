@@ -27,7 +27,7 @@ async function startLogged(env: Record<string, string> = {}): Promise<{ app: Tes
   const log = new LogLines();
   const app = await startTestCellgraph(
     nats.url,
-    { CELLGRAPH_MIN_SEQ_WAIT_MS: '300', CELLGRAPH_SLOW_OPERATION_MS: '200', ...env },
+    { CELLGRAPH_MIN_SEQ_WAIT_MS: '3000', CELLGRAPH_SLOW_OPERATION_MS: '2500', ...env },
     pino({ level: 'info' }, log),
   );
   await app.source.whenReady();
@@ -102,12 +102,13 @@ describe('operation log', () => {
   });
 
   it('a slow operation is logged at warn (CELLGRAPH_SLOW_OPERATION_MS)', async () => {
-    // minSeq ahead of the stream waits CELLGRAPH_MIN_SEQ_WAIT_MS (300 ms) and fails: slower than the 200 ms threshold
+    // minSeq ahead of the stream waits CELLGRAPH_MIN_SEQ_WAIT_MS (3 s) and fails: slower than the 2.5 s threshold,
+    // which ordinary requests stay under even on a loaded machine
     await post(app, { query: '{ projection(minSeq: 999999) { cursor } }' }, { 'x-request-id': 'slow-1' });
     await post(app, { query: '{ projection { cursor } }' }, { 'x-request-id': 'fast-1' });
     await waitUntil(() => log.with({ requestId: 'slow-1' }).length === 1, 'the slow line');
     expect(log.with({ requestId: 'slow-1' })[0]).toMatchObject({ level: 40, slow: true, errorCodes: ['CURSOR_AHEAD'] });
-    expect((log.with({ requestId: 'slow-1' })[0]!['durationMs'] as number) >= 200).toBe(true);
+    expect((log.with({ requestId: 'slow-1' })[0]!['durationMs'] as number) >= 2500).toBe(true);
     await waitUntil(() => log.with({ requestId: 'fast-1' }).length === 1, 'the fast line');
     expect(log.with({ requestId: 'fast-1' })[0]!.level).toBe(30);
   });
@@ -157,8 +158,12 @@ describe('operation log volume', () => {
       const written = log.with({ msg: 'graphql operation' });
       const dropped = log.lines.reduce((sum, l) => sum + ((l['dropped'] as number | undefined) ?? 0), 0);
       expect(written.length + dropped).toBe(31);
-      expect(written.length).toBeLessThanOrEqual(10); // at most 5 in each of at most two seconds
-      expect(dropped).toBeGreaterThanOrEqual(20);
+      // at most 5 a second: the lines' own timestamps say how many seconds (windows) they can span
+      const times = written.map((l) => l['time'] as number);
+      const windows = Math.ceil((Math.max(...times) - Math.min(...times)) / 1000) + 1;
+      expect(written.length).toBeLessThanOrEqual(5 * windows);
+      expect(dropped).toBeGreaterThanOrEqual(31 - 5 * windows);
+      expect(dropped).toBeGreaterThan(0);
     } finally {
       await app.stop();
     }

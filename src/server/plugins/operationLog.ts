@@ -34,6 +34,8 @@ export interface OperationLogOptions {
   slowMs: number;
   /** Info-level operation lines per second beyond which they are counted, not written (CELLGRAPH_LOG_OPERATIONS_PER_SECOND). */
   perSecond: number;
+  /** Told the error codes of every answered operation (the metrics count them), whether or not its line is written. */
+  onErrors?: (codes: readonly string[]) => void;
 }
 
 /**
@@ -45,6 +47,7 @@ export class OperationLog {
   readonly logger: Logger;
   readonly slowMs: number;
   private readonly perSecond: number;
+  private readonly onErrors: ((codes: readonly string[]) => void) | undefined;
   private windowStart = 0;
   private written = 0;
   private dropped = 0;
@@ -53,6 +56,13 @@ export class OperationLog {
     this.logger = options.logger;
     this.slowMs = options.slowMs;
     this.perSecond = options.perSecond;
+    this.onErrors = options.onErrors;
+  }
+
+  /** The end of an operation (or a subscription): its errors are counted, then its line written. */
+  ended(fields: Record<string, unknown>, codes: readonly string[], durationMs: number | undefined, msg: string): void {
+    if (codes.length) this.onErrors?.(codes);
+    this.write(fields, codes, durationMs, msg);
   }
 
   /** One line for a finished query, mutation, or a subscription's start or end. */
@@ -185,7 +195,7 @@ export function useOperationLog(log: OperationLog, graphqlPath = '/graphql'): Pl
             operationType: typeOf(args),
             operationName: nameOf(args),
           };
-          log.write(fields, errorCodes(result.errors), performance.now() - started, 'graphql operation');
+          log.ended(fields, errorCodes(result.errors), performance.now() - started, 'graphql operation');
         },
       };
     },
@@ -199,7 +209,7 @@ export function useOperationLog(log: OperationLog, graphqlPath = '/graphql'): Pl
         operationType: record.operationType ?? 'unknown',
         operationName: record.operationName,
       };
-      log.write(
+      log.ended(
         fields,
         errorCodes(result.errors as readonly GraphQLError[]),
         performance.now() - record.started,
@@ -218,7 +228,7 @@ export function useOperationLog(log: OperationLog, graphqlPath = '/graphql'): Pl
           if (!isAsyncIterable(result)) {
             // refused before the first message (bad variables, a limit, SHUTTING_DOWN): one line
             const codes = errorCodes(result.errors as readonly GraphQLError[]);
-            log.write(
+            log.ended(
               { ...fields, ...summary, operationType: 'subscription', endReason: codes[0] },
               codes,
               performance.now() - started,
@@ -238,7 +248,7 @@ export function useOperationLog(log: OperationLog, graphqlPath = '/graphql'): Pl
               const reason = endReason(last);
               const codes = errorCodes(last?.errors as readonly GraphQLError[] | undefined);
               // a subscription's length is its client's choice, not slowness: no duration-based warn
-              log.write(
+              log.ended(
                 {
                   ...fields,
                   field: summary.field,
@@ -262,7 +272,7 @@ export function useOperationLog(log: OperationLog, graphqlPath = '/graphql'): Pl
       const started = performance.now();
       return ({ result }) => {
         if (!(result instanceof Error)) return;
-        log.write(
+        log.ended(
           { requestId: origin.requestId, transport: origin.transport, operationType: 'unknown' },
           ['GRAPHQL_PARSE_FAILED'],
           performance.now() - started,
@@ -283,7 +293,7 @@ export function useOperationLog(log: OperationLog, graphqlPath = '/graphql'): Pl
           operationType: operation?.operation ?? 'unknown',
           operationName: operation?.name?.value,
         };
-        log.write(
+        log.ended(
           fields,
           errorCodes(result as readonly GraphQLError[]),
           performance.now() - started,
