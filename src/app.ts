@@ -3,6 +3,7 @@ import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
 import { Projection } from './projection/projection.js';
 import type { AppContext } from './schema/context.js';
+import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
 import { createCellgraphYoga } from './server/yoga.js';
@@ -75,7 +76,12 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     events: new EventReader(nats, config.CELLGRAPH_STREAM),
     hub,
   };
-  const metrics = new Metrics({ projection, sourceStatus: () => source.status(), liveStats: () => hub.stats() });
+  const metrics = new Metrics({
+    projection,
+    sourceStatus: () => source.status(),
+    liveStats: () => hub.stats(),
+    consumerStats: () => source.consumerStats(),
+  });
   if (!config.CELLGRAPH_TOKEN) {
     logger.warn(
       { host: config.CELLGRAPH_HOST, allowOpen: config.CELLGRAPH_ALLOW_OPEN },
@@ -94,6 +100,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     wsInitTimeoutMs: config.CELLGRAPH_WS_INIT_TIMEOUT_MS,
     exposeErrors: config.CELLGRAPH_EXPOSE_ERRORS,
     corsOrigins: config.CELLGRAPH_CORS_ORIGINS,
+    dashboard: DashboardAssets.load(),
     ...(config.CELLGRAPH_TOKEN ? { tokens: config.CELLGRAPH_TOKEN } : {}),
   });
   source.start();
