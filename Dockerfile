@@ -2,13 +2,14 @@
 # cellgraph: compiled dist/ on the current Node LTS, production dependencies only, non-root, node as PID 1.
 # Build:  docker build -t cellgraph .      Run: see README "Deploy".
 
-# --- build: every dependency (typescript), then tsc src/ -> dist/ -------------------------------------------------
+# --- build: every dependency (typescript, vite), then tsc src/ -> dist/ and the dashboard -> dist/dashboard ---------
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY dashboard ./dashboard
 RUN npm run build
 
 # --- deps: production dependencies only (no tsx, typescript, vitest, codegen) ---------------------------------------

@@ -4,6 +4,7 @@ import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
 import { Projection } from './projection/projection.js';
 import type { AppContext } from './schema/context.js';
+import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
 import { OperationLog } from './server/plugins/operationLog.js';
@@ -82,6 +83,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     sourceStatus: () => source.status(),
     liveStats: () => hub.stats(),
     build: { version: cellgraphVersion(), natsClient: natsClientVersion() },
+    consumerStats: () => source.consumerStats(),
   });
   if (!config.CELLGRAPH_TOKEN) {
     logger.warn(
@@ -108,6 +110,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     wsInitTimeoutMs: config.CELLGRAPH_WS_INIT_TIMEOUT_MS,
     exposeErrors: config.CELLGRAPH_EXPOSE_ERRORS,
     corsOrigins: config.CELLGRAPH_CORS_ORIGINS,
+    dashboard: DashboardAssets.load(),
     ...(config.CELLGRAPH_TOKEN ? { tokens: config.CELLGRAPH_TOKEN } : {}),
   });
   source.start();

@@ -26,6 +26,12 @@ export interface JetStreamSourceOptions {
   stallTimeoutMs?: number;
 }
 
+export interface ConsumerStats {
+  unansweredPulls: number;
+  heartbeatsMissed: number;
+  stallRestarts: number;
+}
+
 /**
  * Replays the stream into the sink, then keeps tailing it with the same
  * ordered consumer: one consumer from seq cursor+1, never a second one for
@@ -100,6 +106,11 @@ export class JetStreamSource {
       replay: this.readiness.snapshot(),
       lastError: this.consumeError ?? this.connection.lastError,
     };
+  }
+
+  /** How the consumer fared: pulls the server left unanswered, heartbeats missed, restarts by the stall check. */
+  consumerStats(): ConsumerStats {
+    return { ...this.consumer.stats, stallRestarts: this.watch.stalls };
   }
 
   /** Resolves once the projection has caught up with the stream's last seq as read at boot. */

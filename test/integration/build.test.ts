@@ -9,8 +9,11 @@ import { httpStatus } from '../support/http.js';
 import { useNats } from '../support/nats.js';
 
 /**
- * The production artifact: `npm run build` compiles src/ to dist/, and
- * `node dist/main.js` (the `cellgraph` bin) runs with no npm or tsx in front.
+ * The production artifact: `npm run build` compiles src/ to dist/ (its
+ * `build:server` half, run here; the dashboard half is Vite's, run by pretest,
+ * and rebuilding it here would pull dist/dashboard from under the browser
+ * tests), and `node dist/main.js` (the `cellgraph` bin) runs with no npm or
+ * tsx in front.
  */
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -41,7 +44,7 @@ function start(args: string[], env: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  await run('npm', ['run', 'build'], { cwd: root });
+  await run('npm', ['run', 'build:server'], { cwd: root });
 }, 240_000);
 
 describe('the built artifact (npm run build, node dist/main.js)', () => {
