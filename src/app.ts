@@ -1,3 +1,4 @@
+import { tracingEnabled } from './cli/telemetry.js';
 import { cellgraphVersion, natsClientVersion } from './cli/version.js';
 import type { Config } from './config.js';
 import { CursorClock } from './live/cursorClock.js';
@@ -8,6 +9,7 @@ import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
 import { OperationLog } from './server/plugins/operationLog.js';
+import { useTracing } from './server/plugins/tracing.js';
 import { createCellgraphYoga } from './server/yoga.js';
 import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
@@ -65,6 +67,13 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       heartbeatMs: config.CELLGRAPH_CONSUMER_HEARTBEAT_MS,
       stallTimeoutMs: config.CELLGRAPH_STALL_TIMEOUT_MS,
       logger,
+      traceBatches: tracingEnabled,
+      outcomeCounts: () => ({
+        applied: projection.counts.applied,
+        skipped: projection.counts.skipped,
+        duplicate: projection.counts.duplicates,
+        rejected: projection.counts.rejected,
+      }),
     },
     nats,
     ingestor,
@@ -97,7 +106,13 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     perSecond: config.CELLGRAPH_LOG_OPERATIONS_PER_SECOND,
     onErrors: (codes) => metrics.countErrors(codes),
   });
-  const yoga = createCellgraphYoga({ context, metrics, operationLog });
+  const yoga = createCellgraphYoga({
+    context,
+    metrics,
+    operationLog,
+    // Spans only when OTEL_EXPORTER_OTLP_ENDPOINT turned tracing on (cli/telemetry): off, the plugin is not there.
+    ...(tracingEnabled() ? { plugins: [useTracing()] } : {}),
+  });
   const http = await startHttpServer({
     yoga,
     host: config.CELLGRAPH_HOST,

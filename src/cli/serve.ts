@@ -4,6 +4,8 @@ import { ConfigError, loadConfig, unknownVariables } from '../config.js';
 import { NatsUrlRequiredError, resolveNats } from '../source/embeddedNats.js';
 import { NatsServerMissingError } from '../source/natsServerProcess.js';
 import { createLogger } from '../util/logger.js';
+import { startTracing } from './telemetry.js';
+import { cellgraphVersion } from './version.js';
 
 /** After SIGTERM/SIGINT the drain gets this long before the process exits anyway (deploy/ sizes grace periods on it). */
 export const SHUTDOWN_FORCE_MS = 10_000;
@@ -51,6 +53,7 @@ export async function serve(argv: string[] = []): Promise<void> {
     }
     throw error;
   }
+  const tracing = startTracing(process.env, logger, cellgraphVersion());
   const app = await startCellgraph(config, nats.url, logger);
   logger.info({ url: app.url, mode: dev ? 'development' : 'production' }, 'serving');
 
@@ -63,6 +66,7 @@ export async function serve(argv: string[] = []): Promise<void> {
     force.unref();
     await app.stop();
     await nats.embedded?.stop();
+    await tracing?.shutdown();
     logger.info('stopped');
     process.exit(0);
   };

@@ -24,6 +24,9 @@ export interface JetStreamSourceOptions {
   heartbeatMs?: number;
   /** No progress for this long with events pending: the consumer is restarted from the cursor. */
   stallTimeoutMs?: number;
+  /** Span per consumed batch (see OrderedConsumerOptions). */
+  traceBatches?: () => boolean;
+  outcomeCounts?: () => Record<string, number>;
 }
 
 export interface ConsumerStats {
@@ -58,7 +61,15 @@ export class JetStreamSource {
     const cursor = () => sink.cursor;
     this.readiness = new Readiness({ stream, logger, cursor, progressIntervalMs: options.progressIntervalMs });
     this.consumer = new OrderedConsumer(
-      { stream, logger, cursor, batch: options.batch, heartbeatMs: options.heartbeatMs },
+      {
+        stream,
+        logger,
+        cursor,
+        batch: options.batch,
+        heartbeatMs: options.heartbeatMs,
+        ...(options.traceBatches ? { traceBatches: options.traceBatches } : {}),
+        ...(options.outcomeCounts ? { outcomeCounts: options.outcomeCounts } : {}),
+      },
       { started: () => this.onConsumerStarted(), message: (msg) => this.onMessage(msg) },
     );
     const consumer = this.consumer;
