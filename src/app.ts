@@ -1,3 +1,4 @@
+import { cellgraphVersion, natsClientVersion } from './cli/version.js';
 import type { Config } from './config.js';
 import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
@@ -7,6 +8,7 @@ import { Authenticator } from './server/auth/authenticator.js';
 import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
+import { OperationLog } from './server/plugins/operationLog.js';
 import { createCellgraphYoga } from './server/yoga.js';
 import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
@@ -81,6 +83,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     projection,
     sourceStatus: () => source.status(),
     liveStats: () => hub.stats(),
+    build: { version: cellgraphVersion(), natsClient: natsClientVersion() },
     consumerStats: () => source.consumerStats(),
   });
   const authenticator = new Authenticator(config);
@@ -90,12 +93,19 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       'neither CELLGRAPH_TOKEN nor a JWT key is set: the API, WebSocket and /metrics are open to anyone who can reach this address',
     );
   }
-  const yoga = createCellgraphYoga({ context, metrics, authenticator });
+  const operationLog = new OperationLog({
+    logger,
+    slowMs: config.CELLGRAPH_SLOW_OPERATION_MS,
+    perSecond: config.CELLGRAPH_LOG_OPERATIONS_PER_SECOND,
+    onErrors: (codes) => metrics.countErrors(codes),
+  });
+  const yoga = createCellgraphYoga({ context, metrics, authenticator, operationLog });
   const http = await startHttpServer({
     yoga,
     host: config.CELLGRAPH_HOST,
     port: config.CELLGRAPH_PORT,
     logger,
+    operationLog,
     keepAliveMs: config.CELLGRAPH_WS_KEEPALIVE_MS,
     metrics,
     wsMaxPayload: config.CELLGRAPH_WS_MAX_PAYLOAD,

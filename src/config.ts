@@ -110,6 +110,10 @@ export const configSchema = z.object({
   CELLGRAPH_HOST: z.string().min(1).default('127.0.0.1'),
   CELLGRAPH_PORT: int(0, 65535).default(4000),
   CELLGRAPH_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** GraphQL operations at least this slow are logged at warn. */
+  CELLGRAPH_SLOW_OPERATION_MS: int(1, 3_600_000).default(1_000),
+  /** Ordinary (info) operation log lines per second; beyond it they are counted, and the count logged. 0: none. */
+  CELLGRAPH_LOG_OPERATIONS_PER_SECOND: int(0, 1_000_000).default(100),
   /**
    * auto: without a URL, use NATS on 127.0.0.1:4222 or start a local nats-server there. Unset means auto under
    * `serve --dev` (`npm start`) and never in production, where a missing URL refuses to start instead.

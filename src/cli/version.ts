@@ -9,3 +9,14 @@ export function cellgraphVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
+
+/** The NATS client's version (@nats-io/nats-core's package.json, next to its resolved entry point). */
+export function natsClientVersion(): string {
+  try {
+    const entry = new URL(import.meta.resolve('@nats-io/nats-core'));
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', entry), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}

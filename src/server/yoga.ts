@@ -18,6 +18,7 @@ import { useErrorCodes } from './plugins/errorCodes.js';
 import { useHttpErrorBodies } from './plugins/httpErrors.js';
 import { useJitQueries } from './plugins/jitQueries.js';
 import { useMetrics } from './plugins/metrics.js';
+import { type OperationLog, useOperationLog } from './plugins/operationLog.js';
 import { useSharedSubscriptions } from './plugins/sharedSubscriptions.js';
 import { useSubscriptionLimits } from './plugins/subscriptionLimits.js';
 
@@ -43,6 +44,8 @@ export interface YogaOptions {
   plugins?: Plugin[];
   /** Tests only: serve another schema through the same plugin chain. */
   schema?: GraphQLSchema;
+  /** One log line per operation (absent: none, as in unit tests that build yoga alone). */
+  operationLog?: OperationLog;
   /** Overrides CELLGRAPH_GRAPHQL_JIT (tests compare both). */
   jit?: boolean;
 }
@@ -88,6 +91,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
         }
       : false,
     plugins: [
+      // First: it times the whole request and sees every response, including refusals by the plugins below.
+      ...(options.operationLog ? [useOperationLog(options.operationLog)] : []),
       useOriginPolicy(originPolicy),
       ...(authenticator && authRequired
         ? [
