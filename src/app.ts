@@ -4,7 +4,8 @@ import type { Config } from './config.js';
 import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
 import { Projection } from './projection/projection.js';
-import type { AppContext } from './schema/context.js';
+import type { AppServices } from './schema/context.js';
+import { Authenticator } from './server/auth/authenticator.js';
 import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
@@ -78,7 +79,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     nats,
     ingestor,
   );
-  const context: AppContext = {
+  const context: AppServices = {
     config,
     projection,
     clock,
@@ -94,10 +95,11 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     build: { version: cellgraphVersion(), natsClient: natsClientVersion() },
     consumerStats: () => source.consumerStats(),
   });
-  if (!config.CELLGRAPH_TOKEN) {
+  const authenticator = new Authenticator(config);
+  if (!authenticator.required) {
     logger.warn(
       { host: config.CELLGRAPH_HOST, allowOpen: config.CELLGRAPH_ALLOW_OPEN },
-      'CELLGRAPH_TOKEN is not set: the API, WebSocket and /metrics are open to anyone who can reach this address',
+      'neither CELLGRAPH_TOKEN nor a JWT key is set: the API, WebSocket and /metrics are open to anyone who can reach this address',
     );
   }
   const operationLog = new OperationLog({
@@ -109,6 +111,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
   const yoga = createCellgraphYoga({
     context,
     metrics,
+    authenticator,
     operationLog,
     // Spans only when OTEL_EXPORTER_OTLP_ENDPOINT turned tracing on (cli/telemetry): off, the plugin is not there.
     ...(tracingEnabled() ? { plugins: [useTracing()] } : {}),
@@ -126,7 +129,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     exposeErrors: config.CELLGRAPH_EXPOSE_ERRORS,
     corsOrigins: config.CELLGRAPH_CORS_ORIGINS,
     dashboard: DashboardAssets.load(),
-    ...(config.CELLGRAPH_TOKEN ? { tokens: config.CELLGRAPH_TOKEN } : {}),
+    authenticator,
   });
   source.start();
   nats.start();
