@@ -76,6 +76,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const { metrics } = options;
   const sharedFrames = new SharedFrames();
   const connectionIds = new WeakMap<object, string>();
+  // Bound once: one increment per frame must not hash its labels (fan-out sends hundreds of thousands a second).
+  const wsIn = metrics.wsMessages.labels({ direction: 'in' });
+  const wsOut = metrics.wsMessages.labels({ direction: 'out' });
   wsServer.on('connection', (socket, request) => {
     metrics.wsConnections.inc();
     sharedFrames.attach(socket);
@@ -87,12 +90,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     let messagesOut = 0;
     socket.on('message', () => {
       messagesIn++;
-      metrics.wsMessages.inc({ direction: 'in' });
+      wsIn.inc();
     });
     const send = socket.send.bind(socket);
     socket.send = ((...args: Parameters<typeof send>) => {
       messagesOut++;
-      metrics.wsMessages.inc({ direction: 'out' });
+      wsOut.inc();
       return send(...args);
     }) as typeof socket.send;
     options.operationLog?.logger.info(
