@@ -21,7 +21,7 @@ import { descendants, isRunning } from '../support/processTree.js';
 
 /** How long a test waits for 4222; its own timeout allows for that wait and its run. */
 const PORT_WAIT_MS = 90_000;
-const TIMEOUT_MS = PORT_WAIT_MS + 90_000;
+const TIMEOUT_MS = PORT_WAIT_MS + 180_000;
 
 async function take4222(): Promise<void> {
   const release = await takePort(4222, PORT_WAIT_MS);
@@ -172,7 +172,7 @@ describe('embedded default', () => {
       await waitUntil(
         async () => (await httpStatus(`http://127.0.0.1:${port}/readyz`)) === 200 || npm.process.exitCode !== null,
         'ready',
-        60_000,
+        150_000, // prestart may install dependencies or rebuild the dashboard first
       );
       expect(npm.process.exitCode, npm.output()).toBeNull();
       below = descendants(npm.process.pid!);
