@@ -53,7 +53,7 @@ export async function serve(argv: string[] = []): Promise<void> {
     }
     throw error;
   }
-  const tracing = startTracing(process.env, logger, cellgraphVersion());
+  const tracing = await startTracing(process.env, logger, cellgraphVersion());
   const app = await startCellgraph(config, nats.url, logger);
   logger.info({ url: app.url, mode: dev ? 'development' : 'production' }, 'serving');
 

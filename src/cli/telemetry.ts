@@ -1,8 +1,4 @@
 import { propagation, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from '../util/logger.js';
 
 export interface Tracing {
@@ -21,15 +17,23 @@ export function tracingEnabled(): boolean {
  * OpenTelemetry traces over OTLP (HTTP, JSON), only when the standard
  * OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set;
  * the exporter reads the other standard OTEL_* variables itself (headers,
- * timeout). Unset: nothing is registered, no span is made, it costs nothing.
+ * timeout). Unset: nothing is registered, no span is made, and the SDK is
+ * not even loaded (imported here only when needed: it adds to every start).
  */
-export function startTracing(
+export async function startTracing(
   env: Record<string, string | undefined>,
   logger: Logger,
   version: string,
-): Tracing | undefined {
+): Promise<Tracing | undefined> {
   const endpoint = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   if (!endpoint || env['OTEL_SDK_DISABLED'] === 'true') return undefined;
+  const [{ W3CTraceContextPropagator }, { OTLPTraceExporter }, { resourceFromAttributes }, sdk] = await Promise.all([
+    import('@opentelemetry/core'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+  ]);
+  const { BasicTracerProvider, BatchSpanProcessor } = sdk;
   const exporter = new OTLPTraceExporter(
     env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ? {} : { url: `${endpoint.replace(/\/$/, '')}/v1/traces` },
   );

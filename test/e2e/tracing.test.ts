@@ -66,7 +66,11 @@ beforeAll(async () => {
       cloudEvent('cell.lifecycle.v1.started', { cellId: `trace-${i}`, specId: 's' }),
     ),
   );
-  tracing = startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` }, createLogger('silent'), '0.0.0');
+  tracing = await startTracing(
+    { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` },
+    createLogger('silent'),
+    '0.0.0',
+  );
   app = await startTestCellgraph(nats.url);
   await app.source.whenReady();
 });
@@ -78,8 +82,8 @@ afterAll(async () => {
 });
 
 describe('OpenTelemetry', () => {
-  it('is off without OTEL_EXPORTER_OTLP_ENDPOINT: nothing is registered', () => {
-    expect(startTracing({}, createLogger('silent'), '0.0.0')).toBeUndefined();
+  it('is off without OTEL_EXPORTER_OTLP_ENDPOINT: nothing is registered', async () => {
+    expect(await startTracing({}, createLogger('silent'), '0.0.0')).toBeUndefined();
     expect(tracingEnabled()).toBe(true); // still the one started above
   });
 
