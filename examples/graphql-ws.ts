@@ -71,7 +71,7 @@ export async function followCells(url: string, token?: string, untilSeq = Number
       }
     } catch (error) {
       if (error instanceof Error) throw error; // a GraphQL error; a closed socket arrives as a CloseEvent
-      await client.dispose().catch(() => undefined); // its socket is gone: disposing may only report that again
+      await Promise.resolve(client.dispose()).catch(() => undefined); // its socket is gone: disposing may only report that again
       await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** retry)));
       client = connect();
     }
