@@ -105,6 +105,21 @@ function walkTenantsFirstSeen(
   const seq = bound && typeof bound.key === 'number' ? bound.key : null;
   const lists = tenantCellsOf(projection, tenants);
   const step = descending ? -1 : 1;
+  if (lists.length === 1) {
+    // One tenant (the usual caller): its list is the first-seen order already.
+    const { ids } = lists[0]!;
+    let i = descending
+      ? (seq === null ? ids.length : lists[0]!.rank(seq, false)) - 1
+      : seq === null
+        ? 0
+        : lists[0]!.rank(seq, true);
+    const out: CellRecord[] = [];
+    for (; i >= 0 && i < ids.length && out.length < want; i += step) {
+      const cell = projection.cells.get(ids[i]!)!;
+      if (accepts(cell)) out.push(cell);
+    }
+    return out;
+  }
   const heads = lists.map((list) =>
     descending ? (seq === null ? list.ids.length : list.rank(seq, false)) - 1 : seq === null ? 0 : list.rank(seq, true),
   );
