@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: GraphQL answers of many shapes, read loosely; the assertions check them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCellgraph, type TestCellgraph, waitCursor, waitUntil } from '../support/cellgraph.js';
 import { sign } from '../support/jwt.js';
