@@ -87,6 +87,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
             ready: status.ready,
             cursor: options.context.projection.cursor,
             streamLastSeq: status.streamLastSeq,
+            // Boot shows the checkpoint load (checkpoint.loading), then the replay of the rest (replay).
+            checkpoint: status.checkpoint,
             replay: status.replay,
           });
           return new fetchAPI.Response(body, {
