@@ -3,6 +3,7 @@ import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
 import { Projection } from './projection/projection.js';
 import type { AppContext } from './schema/context.js';
+import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
 import { createCellgraphYoga } from './server/yoga.js';
@@ -11,6 +12,7 @@ import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
 import { JetStreamSource } from './source/jetstreamSource.js';
 import { NatsConnector } from './source/natsConnection.js';
+import { natsSettings } from './source/natsSettings.js';
 import type { Logger } from './util/logger.js';
 
 export interface Cellgraph {
@@ -70,7 +72,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
         projection,
       })
     : undefined;
-  const nats = new NatsConnector({ servers: natsUrl, logger });
+  const nats = new NatsConnector({ settings: natsSettings(config, natsUrl), logger });
   const source = new JetStreamSource(
     {
       stream: config.CELLGRAPH_STREAM,
@@ -94,7 +96,12 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     events: new EventReader(nats, config.CELLGRAPH_STREAM),
     hub,
   };
-  const metrics = new Metrics({ projection, sourceStatus: () => source.status(), liveStats: () => hub.stats() });
+  const metrics = new Metrics({
+    projection,
+    sourceStatus: () => source.status(),
+    liveStats: () => hub.stats(),
+    consumerStats: () => source.consumerStats(),
+  });
   if (!config.CELLGRAPH_TOKEN) {
     logger.warn(
       { host: config.CELLGRAPH_HOST, allowOpen: config.CELLGRAPH_ALLOW_OPEN },
@@ -113,6 +120,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     wsInitTimeoutMs: config.CELLGRAPH_WS_INIT_TIMEOUT_MS,
     exposeErrors: config.CELLGRAPH_EXPOSE_ERRORS,
     corsOrigins: config.CELLGRAPH_CORS_ORIGINS,
+    dashboard: DashboardAssets.load(),
     ...(config.CELLGRAPH_TOKEN ? { tokens: config.CELLGRAPH_TOKEN } : {}),
   });
   source.start();

@@ -1,4 +1,6 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
+import { NatsUrlError, parseNatsUrl } from './util/natsUrl.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -15,6 +17,33 @@ const tokenList = z
   .pipe(
     z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1, 'must hold at least one token'),
   );
+
+/** A path to a file this process can read now (a missing or unreadable secret is a start-up error, not a retry loop). */
+const readableFile = z
+  .string()
+  .min(1)
+  .superRefine((file, ctx) => {
+    let why: string | undefined;
+    try {
+      accessSync(file, constants.R_OK);
+      if (!statSync(file).isFile()) why = 'not a file';
+    } catch (error) {
+      why = (error as NodeJS.ErrnoException).code ?? String(error);
+    }
+    if (why) ctx.addIssue({ code: 'custom', message: `cannot read ${file}: ${why}` });
+  });
+
+const natsUrl = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    try {
+      parseNatsUrl(value);
+    } catch (error) {
+      if (!(error instanceof NatsUrlError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+    }
+  });
 
 /** `*` or exact origins (`scheme://host[:port]`, no path), comma-separated. */
 const originList = z
@@ -50,8 +79,26 @@ export function isLoopbackHost(host: string): boolean {
  * start. The inferred `Config` type is the only description of the config.
  */
 export const configSchema = z.object({
-  /** Unset means: use NATS on 127.0.0.1:4222, or start an embedded one (see `embeddedNats`). */
-  CELLGRAPH_NATS_URL: z.string().min(1).optional(),
+  /**
+   * One URL or comma-separated seeds (all used); `nats://user:password@`, `nats://token@` and `tls://` work.
+   * Unset means: use NATS on 127.0.0.1:4222, or start an embedded one (see `embeddedNats`).
+   */
+  CELLGRAPH_NATS_URL: natsUrl.optional(),
+
+  // --- how cellgraph proves who it is to NATS (at most one way) ------------
+  CELLGRAPH_NATS_USER: z.string().min(1).optional(),
+  CELLGRAPH_NATS_PASSWORD: z.string().min(1).optional(),
+  CELLGRAPH_NATS_TOKEN: z.string().min(1).optional(),
+  /** Path to an nkey seed file (`SU…`). */
+  CELLGRAPH_NATS_NKEY: readableFile.optional(),
+  /** Path to a `.creds` file: user JWT and nkey seed (operator/account mode). */
+  CELLGRAPH_NATS_CREDS: readableFile.optional(),
+  /** PEM CA bundle that signed the servers' certificates (a private CA); setting any TLS file requires TLS. */
+  CELLGRAPH_NATS_TLS_CA: readableFile.optional(),
+  /** PEM client certificate and its key, for servers that verify clients (mutual TLS). */
+  CELLGRAPH_NATS_TLS_CERT: readableFile.optional(),
+  CELLGRAPH_NATS_TLS_KEY: readableFile.optional(),
+
   CELLGRAPH_STREAM: z
     .string()
     .regex(/^[^.*>\s]+$/, 'must be a valid stream name')
@@ -150,6 +197,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
+  const conflicts = natsAuthConflicts(config);
+  if (conflicts.length > 0) {
+    throw new ConfigError(`invalid configuration:\n${conflicts.map(([k, why]) => `  ${k}: ${why}`).join('\n')}`);
+  }
   // An unauthenticated server reachable from the network is a mistake far
   // more often than a choice, so it has to be asked for by name.
   if (!config.CELLGRAPH_TOKEN && !config.CELLGRAPH_ALLOW_OPEN && !isLoopbackHost(config.CELLGRAPH_HOST)) {
@@ -159,6 +210,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   return config;
+}
+
+/** Settings that only make sense together, or not together: each problem with the variable it is about. */
+function natsAuthConflicts(config: Config): [variable: string, why: string][] {
+  const problems: [string, string][] = [];
+  if (config.CELLGRAPH_NATS_USER && !config.CELLGRAPH_NATS_PASSWORD)
+    problems.push(['CELLGRAPH_NATS_PASSWORD', 'must be set with CELLGRAPH_NATS_USER']);
+  if (config.CELLGRAPH_NATS_PASSWORD && !config.CELLGRAPH_NATS_USER)
+    problems.push(['CELLGRAPH_NATS_USER', 'must be set with CELLGRAPH_NATS_PASSWORD']);
+  if (config.CELLGRAPH_NATS_TLS_CERT && !config.CELLGRAPH_NATS_TLS_KEY)
+    problems.push(['CELLGRAPH_NATS_TLS_KEY', 'must be set with CELLGRAPH_NATS_TLS_CERT']);
+  if (config.CELLGRAPH_NATS_TLS_KEY && !config.CELLGRAPH_NATS_TLS_CERT)
+    problems.push(['CELLGRAPH_NATS_TLS_CERT', 'must be set with CELLGRAPH_NATS_TLS_KEY']);
+  const seeds = config.CELLGRAPH_NATS_URL ? parseNatsUrl(config.CELLGRAPH_NATS_URL) : undefined;
+  // One connection has one identity: two ways of giving it are a mistake, not a fallback.
+  const ways = [
+    seeds && (seeds.user || seeds.token) ? 'CELLGRAPH_NATS_URL' : undefined,
+    config.CELLGRAPH_NATS_USER ? 'CELLGRAPH_NATS_USER' : undefined,
+    config.CELLGRAPH_NATS_TOKEN ? 'CELLGRAPH_NATS_TOKEN' : undefined,
+    config.CELLGRAPH_NATS_NKEY ? 'CELLGRAPH_NATS_NKEY' : undefined,
+    config.CELLGRAPH_NATS_CREDS ? 'CELLGRAPH_NATS_CREDS' : undefined,
+  ].filter((way) => way !== undefined);
+  if (ways.length > 1) {
+    for (const way of ways) {
+      const others = ways.filter((w) => w !== way).join(', ');
+      problems.push([way, `only one way to authenticate to NATS may be set, also set: ${others}`]);
+    }
+  }
+  return problems;
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';

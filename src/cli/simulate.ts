@@ -4,8 +4,10 @@ import { connect } from '@nats-io/transport-node';
 import { DEFAULT_NATS_URL, loadConfig } from '../config.js';
 import { simulateEvents } from '../simulator/generator.js';
 import { EventPublisher } from '../simulator/publisher.js';
+import { connectOptions, natsSettings } from '../source/natsSettings.js';
 import { ensureStream } from '../source/stream.js';
 import { createLogger } from '../util/logger.js';
+import { redactNatsUrl } from '../util/natsUrl.js';
 
 const USAGE = `usage: cellgraph simulate [--count N] [--rate EVENTS_PER_S] [--cells N] [--seed N]
   Publishes realistic CellOS CloudEvents to CELLGRAPH_NATS_URL (default ${DEFAULT_NATS_URL}),
@@ -38,7 +40,9 @@ export async function simulate(argv: string[]): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.CELLGRAPH_LOG_LEVEL, { command: 'simulate' });
   const url = config.CELLGRAPH_NATS_URL ?? DEFAULT_NATS_URL;
-  const nc = await connect({ servers: url });
+  // The same seeds, credentials and TLS as the server uses.
+  const options = connectOptions(natsSettings(config, url));
+  const nc = await connect(options);
   await ensureStream(await jetstreamManager(nc), {
     stream: config.CELLGRAPH_STREAM,
     subjects: config.CELLGRAPH_SUBJECTS,
@@ -46,14 +50,20 @@ export async function simulate(argv: string[]): Promise<void> {
   });
   await nc.close();
 
-  const publisher = await EventPublisher.connect(url);
+  const publisher = await EventPublisher.connect(options);
   const controller = new AbortController();
   process.on('SIGINT', () => controller.abort());
   process.on('SIGTERM', () => controller.abort());
   const events = simulateEvents({ seed, concurrentCells: cells });
   const limited = count > 0 ? take(events, count) : events;
   logger.info(
-    { url, stream: config.CELLGRAPH_STREAM, count: count || 'unbounded', rate: rate || 'max', seed },
+    {
+      url: redactNatsUrl(url),
+      stream: config.CELLGRAPH_STREAM,
+      count: count || 'unbounded',
+      rate: rate || 'max',
+      seed,
+    },
     'simulating',
   );
   const started = Date.now();

@@ -5,6 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../util/logger.js';
 import { OriginPolicy } from './cors.js';
+import type { DashboardAssets } from './dashboardAssets.js';
 import type { Metrics } from './metrics.js';
 import { TokenCheck, wsAuthorizer } from './plugins/auth.js';
 import { SharedFrames } from './sharedFrames.js';
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
   corsOrigins?: readonly string[];
   /** Put internal error messages in WebSocket close reasons (development only). */
   exposeErrors?: boolean;
+  /** The built-in dashboard at `/`; without it, `/` is the API's (404). */
+  dashboard?: DashboardAssets;
 }
 
 export interface RunningHttpServer {
@@ -50,7 +53,14 @@ type EnvelopedRoot = {
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { yoga, logger } = options;
-  const server = http.createServer(yoga);
+  const { dashboard } = options;
+  const server = http.createServer((request, response) => {
+    if (dashboard) {
+      const pathname = (request.url ?? '/').split('?', 1)[0]!;
+      if (dashboard.handles(pathname)) return dashboard.serve(request, response, pathname);
+    }
+    return yoga(request, response);
+  });
   const originPolicy = new OriginPolicy(options.corsOrigins ?? []);
   const wsServer = new WebSocketServer({
     server,
@@ -121,7 +131,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
-  logger.info({ url: `${url}/graphql`, health: `${url}/healthz`, ready: `${url}/readyz` }, 'listening');
+  logger.info(
+    {
+      url: `${url}/graphql`,
+      ...(dashboard ? { dashboard: dashboard.built ? `${url}/` : 'not built (npm run build:dashboard)' } : {}),
+      health: `${url}/healthz`,
+      ready: `${url}/readyz`,
+    },
+    'listening',
+  );
 
   return {
     server,

@@ -15,6 +15,14 @@ export interface MetricsSources {
   projection: Projection;
   sourceStatus(): SourceMetricsStatus;
   liveStats?(): HubStats;
+  consumerStats?(): ConsumerMetricsStats;
+}
+
+/** The consumer's counts the metrics mirror (the source's `consumerStats()` has them). */
+export interface ConsumerMetricsStats {
+  unansweredPulls: number;
+  heartbeatsMissed: number;
+  stallRestarts: number;
 }
 
 const MAX_OPERATION_NAMES = 100;
@@ -65,6 +73,25 @@ const LIVE_COUNTERS: readonly Scraped<HubStats>[] = [
   ],
 ];
 
+/** Counters mirroring the consumer's counts: how often the tail needed rescuing. */
+const CONSUMER_COUNTERS: readonly Scraped<ConsumerMetricsStats>[] = [
+  [
+    'cellgraph_consumer_stall_restarts_total',
+    'Consumer restarts by the stall check (events pending, none received): a last resort, expected to stay 0.',
+    (c) => c.stallRestarts,
+  ],
+  [
+    'cellgraph_consumer_heartbeats_missed_total',
+    'Pulls that went two idle heartbeats without a word from NATS.',
+    (c) => c.heartbeatsMissed,
+  ],
+  [
+    'cellgraph_consumer_pulls_unanswered_total',
+    'Pulls NATS dropped without ending them (nats-server < 2.9.16), ended by cellgraph a moment after their expiry.',
+    (c) => c.unansweredPulls,
+  ],
+];
+
 const OPERATION_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
@@ -95,6 +122,9 @@ export class Metrics {
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry });
     this.scrapeProjectionAndSource(sources);
+    const { consumerStats } = sources;
+    if (consumerStats)
+      for (const [name, help, read] of CONSUMER_COUNTERS) this.mirrorCounter(name, help, () => read(consumerStats()));
     this.wsConnections = this.gauge('cellgraph_ws_connections', 'Open GraphQL WebSocket connections.');
     this.subscriptionsOpen = this.gauge(
       'cellgraph_subscriptions_open',

@@ -90,6 +90,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
             // Boot shows the checkpoint load (checkpoint.loading), then the replay of the rest (replay).
             checkpoint: status.checkpoint,
             replay: status.replay,
+            // Why it is not ready when the cause is NATS (refused credentials, TLS…): scrubbed of secrets at the source.
+            lastError: status.lastError,
           });
           return new fetchAPI.Response(body, {
             status: status.ready ? 200 : 503,

@@ -1,6 +1,6 @@
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { backoffDelay, sleep } from '../util/backoff.js';
 
 export interface PublishOptions {
@@ -34,9 +34,10 @@ export class EventPublisher {
     readonly js: JetStreamClient,
   ) {}
 
-  static async connect(url: string): Promise<EventPublisher> {
+  /** `target`: a URL, or full connect options (credentials, TLS) as cellgraph builds them. */
+  static async connect(target: string | NodeConnectionOptions): Promise<EventPublisher> {
     const nc = await connect({
-      servers: url,
+      ...(typeof target === 'string' ? { servers: target } : target),
       name: 'cellgraph-simulator',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,

@@ -38,6 +38,11 @@ const NO_CHECKPOINTS: CheckpointStatus = {
   lastWritten: null,
   lastWriteError: null,
 };
+export interface ConsumerStats {
+  unansweredPulls: number;
+  heartbeatsMissed: number;
+  stallRestarts: number;
+}
 
 /**
  * Replays the stream into the sink, then keeps tailing it with the same
@@ -120,6 +125,11 @@ export class JetStreamSource {
       lastError: this.consumeError ?? this.connection.lastError,
       checkpoint: this.options.checkpoints?.status() ?? NO_CHECKPOINTS,
     };
+  }
+
+  /** How the consumer fared: pulls the server left unanswered, heartbeats missed, restarts by the stall check. */
+  consumerStats(): ConsumerStats {
+    return { ...this.consumer.stats, stallRestarts: this.watch.stalls };
   }
 
   /** Resolves once the projection has caught up with the stream's last seq as read at boot. */

@@ -5,11 +5,14 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
+import { redactNatsUrl } from '../util/natsUrl.js';
+import { describeConnectFailure, Scrubber } from './natsFailure.js';
+import { connectOptions, type NatsSettings, secretsOf } from './natsSettings.js';
 
-/** How to reach NATS. Grows with auth, TLS and more seeds; every field is passed on to `connect`. */
+/** How to reach NATS and who to be there. */
 export interface NatsConnectionOptions {
-  /** One URL, or several seeds. Credentials in them never reach the log. */
-  servers: string | string[];
+  /** Seeds, credentials and TLS (`natsSettings`); secrets in them never reach a log or `lastError`. */
+  settings: NatsSettings;
   logger: Logger;
   /**
    * The name the server shows for this client.
@@ -22,14 +25,6 @@ export interface NatsClients {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
-}
-
-/** `nats://user:secret@host` → `nats://***@host`, for every seed of the list. */
-export function redactServers(servers: string | string[]): string {
-  return [servers]
-    .flat()
-    .join(',')
-    .replace(/\/\/[^/@,]*@/g, '//***@');
 }
 
 /**
@@ -47,7 +42,13 @@ export class NatsConnector {
   private readonly connectedListeners: ((clients: NatsClients) => void)[] = [];
   private readonly reconnectedListeners: (() => void)[] = [];
 
-  constructor(private readonly options: NatsConnectionOptions) {}
+  private readonly scrub: Scrubber;
+  private readonly where: string;
+
+  constructor(private readonly options: NatsConnectionOptions) {
+    this.scrub = new Scrubber(secretsOf(options.settings));
+    this.where = redactNatsUrl(options.settings.servers);
+  }
 
   /** Starts connecting in the background; never throws for an unreachable NATS. */
   start(): void {
@@ -97,11 +98,14 @@ export class NatsConnector {
         attempt = 0;
       } catch (error) {
         if (signal.aborted) break;
-        this.error = (error as Error).message;
+        const failure = describeConnectFailure(error, this.scrub);
+        this.error = failure.message;
         const delay = backoffDelay(attempt);
         this.log.warn(
-          { err: this.error, retryInMs: delay, attempt: attempt + 1, url: redactServers(this.options.servers) },
-          'NATS not available, retrying',
+          { err: failure.message, failure: failure.kind, retryInMs: delay, attempt: attempt + 1, url: this.where },
+          failure.kind === 'unreachable'
+            ? 'NATS not available, retrying'
+            : `NATS connection failed (${failure.kind}), retrying`,
         );
         await sleep(delay, signal);
       }
@@ -110,7 +114,7 @@ export class NatsConnector {
 
   private async connectUntilClosed(): Promise<void> {
     const nc = await connect({
-      servers: this.options.servers,
+      ...connectOptions(this.options.settings),
       name: this.options.name ?? 'cellgraph',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
@@ -119,7 +123,7 @@ export class NatsConnector {
     });
     this.isConnected = true;
     this.error = null;
-    this.log.info({ url: redactServers(this.options.servers), server: nc.info?.server_name }, 'connected to NATS');
+    this.log.info({ url: this.where, server: nc.info?.server_name }, 'connected to NATS');
     void this.watchStatus(nc);
     try {
       // Fails while JetStream is not (yet) enabled: this connection is then dropped and retried.
@@ -148,7 +152,7 @@ export class NatsConnector {
           for (const listener of this.reconnectedListeners) listener();
           break;
         case 'error':
-          this.log.warn({ err: String(status.error) }, 'NATS error');
+          this.log.warn({ err: describeConnectFailure(status.error, this.scrub).message }, 'NATS error');
           break;
         default:
           break;

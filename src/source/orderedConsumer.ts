@@ -21,7 +21,8 @@ export interface ConsumerListener {
   message(msg: JsMsg): void;
 }
 
-export class ConsumerClosedError extends Error {}
+/** How long after a pull's expiry its end (the server's 408) may still be on its way before the pull counts as dropped. */
+const UNANSWERED_PULL_GRACE_MS = 1_000;
 
 /**
  * Every consumer gets the generation current when it was asked for; a
@@ -32,11 +33,17 @@ export class OrderedConsumer {
   private generation = 0;
   private messages: ConsumerMessages | undefined;
   private restartRequested = false;
+  private readonly counts = { unansweredPulls: 0, heartbeatsMissed: 0 };
 
   constructor(
     private readonly options: OrderedConsumerOptions,
     private readonly listener: ConsumerListener,
   ) {}
+
+  /** Pulls the server never ended (see consume), and pulls that went two heartbeats without a word from the server. */
+  get stats(): { readonly unansweredPulls: number; readonly heartbeatsMissed: number } {
+    return { ...this.counts };
+  }
 
   /** A restart was asked for and its consumer is not consuming yet. */
   get restarting(): boolean {
@@ -56,7 +63,24 @@ export class OrderedConsumer {
 
   /**
    * Consumes from cursor + 1 until stopped or restarted (returns) or until
-   * the consumer fails (throws). A consumer that closes by itself is a failure.
+   * the consumer fails (throws).
+   *
+   * Why one pull at a time, each watched, and not `consume()`: the live tail
+   * froze for 10 s under load (issue 9 section 4). `consume()` keeps a count
+   * of the messages its pulls still have coming and pulls again only when a
+   * pull ends, which the server tells with a 408 carrying the unfilled rest.
+   * nats-server before 2.9.16 (fixed by nats-io/nats-server df282a221,
+   * "Fix Pull Consumer not sending request timeout"; Debian ships 2.9.10)
+   * drops an expired pull without that 408 when a new message is delivered
+   * between the pull's expiry and its expiry timer: the client still counts
+   * the rest as coming, never pulls again, and, with no pull waiting, the
+   * server sends no heartbeats either, so only two missed heartbeats (10 s)
+   * revived it. In the tail every pull expires (a batch outlasts `expires`
+   * at any realistic rate), so every expiry was a draw, won more often when
+   * the server is short of CPU. Here each pull is one `fetch`, ended by the
+   * server (batch full, or its 408) or, at the latest, by our own timer a
+   * moment after it must have expired: a dropped pull costs that moment, not
+   * a stall. The stall check in StreamWatch stays as the last resort.
    */
   async consume(js: JetStreamClient, signal: AbortSignal): Promise<void> {
     const generation = this.generation;
@@ -66,24 +90,39 @@ export class OrderedConsumer {
       ...(cursor > 0 ? { opt_start_seq: cursor + 1 } : {}),
     });
     const heartbeatMs = this.options.heartbeatMs ?? 5_000;
+    // A pull lives two heartbeats, the longest heartbeat the server accepts for it.
+    const expires = Math.max(1_000, heartbeatMs * 2);
     this.listener.started();
-    const messages = await consumer.consume({
-      max_messages: this.options.batch,
-      // A pull lives two heartbeats; the library re-pulls before it expires.
-      expires: Math.max(1_000, heartbeatMs * 2),
-      idle_heartbeat: heartbeatMs,
-      callback: (msg: JsMsg) => {
-        if (generation === this.generation) this.listener.message(msg);
-      },
-    });
-    this.messages = messages;
-    // Restarted while it was being created, maybe from a cursor that no longer holds: replace it at once.
-    if (generation !== this.generation) messages.stop();
-    else this.restartRequested = false;
-    void this.watch(messages);
-    const closed = await messages.closed();
-    if (signal.aborted || generation !== this.generation) return;
-    throw closed instanceof Error ? closed : new ConsumerClosedError('the consumer closed by itself');
+    while (generation === this.generation && !signal.aborted) {
+      const messages = await consumer.fetch({ max_messages: this.options.batch, expires, idle_heartbeat: heartbeatMs });
+      this.messages = messages;
+      // Restarted while it was being created, maybe from a cursor that no longer holds: replace it at once.
+      if (generation !== this.generation || signal.aborted) {
+        messages.stop();
+        break;
+      }
+      this.restartRequested = false;
+      void this.watch(messages);
+      const overdue = setTimeout(
+        () => {
+          this.counts.unansweredPulls += 1;
+          this.options.logger.debug(
+            { expires, unansweredPulls: this.counts.unansweredPulls },
+            'pull unanswered after it expired: pulling again',
+          );
+          messages.stop();
+          // Half a heartbeat at most: before the heartbeat monitor would call two heartbeats missed.
+        },
+        expires + Math.min(UNANSWERED_PULL_GRACE_MS, heartbeatMs / 2),
+      );
+      try {
+        for await (const msg of messages) {
+          if (generation === this.generation) this.listener.message(msg);
+        }
+      } finally {
+        clearTimeout(overdue);
+      }
+    }
   }
 
   private async watch(messages: ConsumerMessages): Promise<void> {
@@ -99,6 +138,9 @@ export class OrderedConsumer {
           if (this.messages === messages) this.restart();
           break;
         case 'heartbeats_missed':
+          this.counts.heartbeatsMissed += 1;
+          this.options.logger.warn({ notification: status }, 'consumer notification');
+          break;
         case 'consumer_not_found':
         case 'exceeded_limits':
           this.options.logger.warn({ notification: status }, 'consumer notification');

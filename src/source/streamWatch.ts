@@ -52,12 +52,18 @@ export class StreamWatch {
   /** Last time the consumer made progress (a message, a (re)start, or nothing left to read). */
   private lastProgressAt = Date.now();
   private pollTimer: NodeJS.Timeout | undefined;
+  private stallRestarts = 0;
 
   constructor(
     private readonly options: StreamWatchOptions,
     private readonly connection: Pick<NatsConnector, 'clients' | 'connected'>,
     private readonly follower: StreamFollower,
   ) {}
+
+  /** Times the stall check had to restart the consumer: a last resort, so anything but 0 is worth a look. */
+  get stalls(): number {
+    return this.stallRestarts;
+  }
 
   /** The stream's last seq as last seen (never behind what a message told). */
   get lastSeq(): number {
@@ -186,6 +192,7 @@ export class StreamWatch {
       'consumer stalled with events pending: restarting it from the cursor',
     );
     this.noteProgress();
+    this.stallRestarts += 1;
     this.follower.stalled();
   }
 }

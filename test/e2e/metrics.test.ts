@@ -49,6 +49,9 @@ describe('/metrics', () => {
       cellgraph_subscription_queue_depth_max: 'gauge',
       cellgraph_auth_failures_total: 'counter',
       cellgraph_limit_rejections_total: 'counter',
+      cellgraph_consumer_stall_restarts_total: 'counter',
+      cellgraph_consumer_heartbeats_missed_total: 'counter',
+      cellgraph_consumer_pulls_unanswered_total: 'counter',
       process_cpu_user_seconds_total: 'counter',
     };
     for (const [name, type] of Object.entries(expected)) expect(m.types.get(name), name).toBe(type);

@@ -4,7 +4,7 @@ import { print } from 'graphql';
 import { onTestFinished } from 'vitest';
 import { type Cellgraph, startCellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/util/logger.js';
+import { createLogger, type Logger } from '../../src/util/logger.js';
 import { throwHandlerFailure } from './failures.js';
 import { httpStatus } from './http.js';
 
@@ -24,15 +24,19 @@ export interface TestCellgraph extends Cellgraph {
   query<T, V>(document: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
 }
 
-/** An in-process cellgraph on a free port against the given NATS; env overrides config. */
-export async function startTestCellgraph(natsUrl: string, env: Record<string, string> = {}): Promise<TestCellgraph> {
+/** An in-process cellgraph on a free port against the given NATS; env overrides config; `logger` replaces stdout's. */
+export async function startTestCellgraph(
+  natsUrl: string,
+  env: Record<string, string> = {},
+  logger?: Logger,
+): Promise<TestCellgraph> {
   const config = loadConfig({
     CELLGRAPH_NATS_URL: natsUrl,
     CELLGRAPH_PORT: '0',
     CELLGRAPH_LOG_LEVEL: process.env['CELLGRAPH_TEST_LOG_LEVEL'] ?? 'silent',
     ...env,
   });
-  const app = await startCellgraph(config, natsUrl, createLogger(config.CELLGRAPH_LOG_LEVEL));
+  const app = await startCellgraph(config, natsUrl, logger ?? createLogger(config.CELLGRAPH_LOG_LEVEL));
   // With a token configured, the helpers authenticate with the first one unless told otherwise.
   const auth: Record<string, string> = config.CELLGRAPH_TOKEN
     ? { authorization: `Bearer ${config.CELLGRAPH_TOKEN[0]}` }
@@ -93,8 +97,12 @@ export function stopOnce<T extends { stop(): Promise<void> }>(app: T): T {
 }
 
 /** A cellgraph for the running test only: stopped when it finishes, before the NATS the test started earlier; the test may stop it first. */
-export async function cellgraphForTest(natsUrl: string, env: Record<string, string> = {}): Promise<TestCellgraph> {
-  const app = stopOnce(await startTestCellgraph(natsUrl, env));
+export async function cellgraphForTest(
+  natsUrl: string,
+  env: Record<string, string> = {},
+  logger?: Logger,
+): Promise<TestCellgraph> {
+  const app = stopOnce(await startTestCellgraph(natsUrl, env, logger));
   onTestFinished(() => app.stop());
   return app;
 }

@@ -1,7 +1,8 @@
 // The tests' one NATS fixture: a private nats-server per file, per test or for one test, that a test may stop, pause and restart.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { beforeAll, beforeEach, onTestFinished } from 'vitest';
 import { freePort, NatsServerProcess } from '../../src/source/natsServerProcess.js';
 import { createStream } from './publish.js';
@@ -9,6 +10,13 @@ import { createStream } from './publish.js';
 export interface NatsOptions {
   /** Extra nats-server arguments, e.g. `-c file.conf`. */
   args?: string[];
+  /**
+   * A nats-server configuration file's text (users, TLS, operator mode…), written beside the store and passed
+   * with `-c`; the port, host, store and `-js` still come from the fixture's own arguments, which win.
+   */
+  config?: string;
+  /** How the test's own clients (stream creation, `clientOptions`) authenticate: credentials, TLS. */
+  client?: Omit<NodeConnectionOptions, 'servers'>;
   /** Create CELLOS_EVENTS at start as cellgraph would, so a test can publish before cellgraph runs (default true). */
   stream?: boolean;
 }
@@ -20,8 +28,17 @@ export interface NatsOptions {
  */
 export class TestNats {
   private server: NatsServerProcess | undefined;
+  private args: string[];
+  /** `-c file` when a configuration was given: kept across restarts. */
+  private configArgs: string[] = [];
+  private readonly config: string | undefined;
+  private readonly client: Omit<NodeConnectionOptions, 'servers'>;
 
-  constructor(private args: string[] = []) {}
+  constructor(options: Pick<NatsOptions, 'args' | 'config' | 'client'> = {}) {
+    this.args = options.args ?? [];
+    this.config = options.config;
+    this.client = options.client ?? {};
+  }
 
   /** Only known once the port is chosen (prepare() or start()): a test reading it earlier has a bug. */
   get url(): string {
@@ -29,13 +46,26 @@ export class TestNats {
     return this.server.url;
   }
 
+  /** Connect options for the test's own clients: this server, with the `client` credentials and TLS. */
+  get clientOptions(): NodeConnectionOptions {
+    return { ...this.client, servers: this.url };
+  }
+
   /** Chooses the port and store without starting, for a cellgraph that must meet a NATS that is not up yet. */
   async prepare(): Promise<NatsServerProcess> {
-    this.server ??= new NatsServerProcess({
-      port: await freePort(),
-      storeDir: mkdtempSync(path.join(os.tmpdir(), 'cellgraph-nats-')),
-      args: this.args,
-    });
+    if (!this.server) {
+      const storeDir = mkdtempSync(path.join(os.tmpdir(), 'cellgraph-nats-'));
+      if (this.config !== undefined) {
+        const file = path.join(storeDir, 'nats.conf');
+        writeFileSync(file, this.config);
+        this.configArgs = ['-c', file];
+      }
+      this.server = new NatsServerProcess({
+        port: await freePort(),
+        storeDir,
+        args: [...this.configArgs, ...this.args],
+      });
+    }
     return this.server;
   }
 
@@ -62,7 +92,7 @@ export class TestNats {
     await this.stop();
     if (args && this.server) {
       this.args = args;
-      this.server = new NatsServerProcess({ ...this.server.options, args });
+      this.server = new NatsServerProcess({ ...this.server.options, args: [...this.configArgs, ...args] });
     }
     await this.start();
   }
@@ -79,7 +109,7 @@ export class TestNats {
 
 async function startWith(nats: TestNats, options: NatsOptions): Promise<void> {
   await nats.start();
-  if (options.stream ?? true) await createStream(nats.url);
+  if (options.stream ?? true) await createStream(nats.clientOptions);
 }
 
 /**
@@ -89,7 +119,7 @@ async function startWith(nats: TestNats, options: NatsOptions): Promise<void> {
  * stops before its NATS goes).
  */
 export function useNats(options: NatsOptions & { perTest?: boolean } = {}): TestNats {
-  const nats = new TestNats(options.args);
+  const nats = new TestNats(options);
   const setup = async () => {
     await startWith(nats, options);
     return () => nats.remove();
@@ -105,7 +135,7 @@ export function useNats(options: NatsOptions & { perTest?: boolean } = {}): Test
  * port and store are chosen: the test starts it when it wants NATS to appear.
  */
 export async function natsForTest(options: NatsOptions & { start?: boolean } = {}): Promise<TestNats> {
-  const nats = new TestNats(options.args);
+  const nats = new TestNats(options);
   onTestFinished(() => nats.remove());
   if (options.start ?? true) await startWith(nats, options);
   else await nats.prepare();

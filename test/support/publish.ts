@@ -1,5 +1,5 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { EventPublisher, type PublishOptions } from '../../src/simulator/publisher.js';
 import { ensureStream } from '../../src/source/stream.js';
 
@@ -7,8 +7,8 @@ export const TEST_STREAM = 'CELLOS_EVENTS';
 export const TEST_SUBJECTS = 'cellos.events.>';
 
 /** Creates the stream as cellgraph would, so tests can publish before cellgraph starts. */
-export async function createStream(url: string, stream = TEST_STREAM): Promise<void> {
-  const nc = await connect({ servers: url });
+export async function createStream(target: string | NodeConnectionOptions, stream = TEST_STREAM): Promise<void> {
+  const nc = await connect(typeof target === 'string' ? { servers: target } : target);
   try {
     await ensureStream(await jetstreamManager(nc), { stream, subjects: TEST_SUBJECTS, create: true });
   } finally {
@@ -39,7 +39,7 @@ export function cloudEvent(
 
 /** Publishes events (objects, or raw bodies) and returns their seqs; `retry` rides through NATS outages. */
 export async function publishAll(
-  url: string,
+  url: string | NodeConnectionOptions,
   items: (Record<string, unknown> | { raw: string | Uint8Array })[],
   options: PublishOptions = {},
 ): Promise<number[]> {

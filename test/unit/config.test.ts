@@ -50,10 +50,28 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_MAX_SUBSCRIPTIONS', '0', /1/],
   ['CELLGRAPH_WS_MAX_PAYLOAD', '1023', /1024/],
   ['CELLGRAPH_WS_INIT_TIMEOUT_MS', '99', /100/],
+  ['CELLGRAPH_NATS_URL', 'nats://a:pw1@h1:4222,nats://a:pw2@h2:4222', /different credentials/],
+  ['CELLGRAPH_NATS_URL', 'http://h1:4222', /only nats:\/\/ and tls:\/\//],
+  ['CELLGRAPH_NATS_URL', ' , ', /at least one server/],
+  ['CELLGRAPH_NATS_USER', '', /must be set with CELLGRAPH_NATS_PASSWORD/],
+  ['CELLGRAPH_NATS_PASSWORD', '', /must be set with CELLGRAPH_NATS_USER/],
+  ['CELLGRAPH_NATS_TOKEN', '', /only one way to authenticate/],
+  ['CELLGRAPH_NATS_NKEY', '/nonexistent/user.nk', /cannot read \/nonexistent\/user.nk: ENOENT/],
+  ['CELLGRAPH_NATS_CREDS', '/nonexistent/user.creds', /cannot read .*ENOENT/],
+  ['CELLGRAPH_NATS_TLS_CA', '/nonexistent/ca.pem', /cannot read .*ENOENT/],
+  ['CELLGRAPH_NATS_TLS_CERT', '/tmp', /cannot read \/tmp: not a file/],
+  ['CELLGRAPH_NATS_TLS_KEY', '/nonexistent/key.pem', /cannot read .*ENOENT/],
 ];
 
+/** Variables whose refusal depends on another one: the other variables set for the case. */
+const companions: Record<string, Record<string, string>> = {
+  CELLGRAPH_NATS_USER: { CELLGRAPH_NATS_PASSWORD: 'pw' },
+  CELLGRAPH_NATS_PASSWORD: { CELLGRAPH_NATS_USER: 'cellgraph' },
+  CELLGRAPH_NATS_TOKEN: { CELLGRAPH_NATS_TOKEN: 'a-token', CELLGRAPH_NATS_URL: 'nats://u:p@h:4222' },
+};
+
 /** Any non-empty string is valid for these (and an empty one means unset). */
-const FREE_FORM = ['CELLGRAPH_NATS_URL', 'CELLGRAPH_SUBJECTS', 'CELLGRAPH_HOST', 'CELLGRAPH_DATA_DIR'];
+const FREE_FORM = ['CELLGRAPH_SUBJECTS', 'CELLGRAPH_HOST', 'CELLGRAPH_DATA_DIR'];
 
 function messageFor(env: Record<string, string>): string {
   try {
@@ -67,7 +85,7 @@ function messageFor(env: Record<string, string>): string {
 
 describe('loadConfig', () => {
   it.each(bad)('%s=%s is refused, naming the variable and why', (variable, value, why) => {
-    const message = messageFor({ [variable]: value });
+    const message = messageFor({ [variable]: value, ...companions[variable] });
     // A list variable names the element too (CELLGRAPH_TOKEN.0).
     const line = message.split('\n').find((l) => new RegExp(`^\\s+${variable}(\\.\\d+)?: `).test(l));
     expect(line, message).toBeDefined();

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { redactServers } from '../../src/source/natsConnection.js';
+import { Scrubber } from '../../src/source/natsFailure.js';
 import { Readiness } from '../../src/source/readiness.js';
 import { streamResetReason } from '../../src/source/streamWatch.js';
 import { createLogger } from '../../src/util/logger.js';
+import { parseNatsUrl, redactNatsUrl } from '../../src/util/natsUrl.js';
 
 /** The source's pure collaborators: the one readiness condition, reset reasons, URL redaction. */
 
@@ -82,10 +83,46 @@ describe('streamResetReason', () => {
   });
 });
 
-describe('redactServers', () => {
+describe('redactNatsUrl', () => {
   it('hides credentials of every seed and leaves plain URLs alone', () => {
-    expect(redactServers('nats://127.0.0.1:4222')).toBe('nats://127.0.0.1:4222');
-    expect(redactServers('nats://user:secret@a:4222,nats://token@b:4222')).toBe('nats://***@a:4222,nats://***@b:4222');
-    expect(redactServers(['tls://u:p@a', 'nats://b'])).toBe('tls://***@a,nats://b');
+    expect(redactNatsUrl('nats://127.0.0.1:4222')).toBe('nats://127.0.0.1:4222');
+    expect(redactNatsUrl('nats://user:secret@a:4222,nats://token@b:4222')).toBe('nats://***@a:4222,nats://***@b:4222');
+    expect(redactNatsUrl(['tls://u:p@a', 'nats://b'])).toBe('tls://***@a,nats://b');
+  });
+});
+
+describe('parseNatsUrl', () => {
+  it('keeps every seed, without credentials', () => {
+    expect(parseNatsUrl('nats://a:4222, nats://b:4223 ,c:4224')).toEqual({
+      servers: ['nats://a:4222', 'nats://b:4223', 'nats://c:4224'],
+      tls: false,
+    });
+  });
+
+  it('takes user and password, or a token, out of the URLs (percent-decoded)', () => {
+    expect(parseNatsUrl('nats://u:p%40ss@a:4222,nats://b:4222')).toMatchObject({
+      servers: ['nats://a:4222', 'nats://b:4222'],
+      user: 'u',
+      password: 'p@ss',
+    });
+    expect(parseNatsUrl('tls://tok@a:4222,tls://tok@b:4222')).toEqual({
+      servers: ['tls://a:4222', 'tls://b:4222'],
+      token: 'tok',
+      tls: true,
+    });
+  });
+
+  it('refuses seeds with different credentials, and never quotes a seed', () => {
+    expect(() => parseNatsUrl('nats://u:one@a,nats://u:two@b')).toThrow(/different credentials/);
+    expect(() => parseNatsUrl('nats://u:se cret@[bad')).toThrow(/^seed 1 is not a URL$/);
+  });
+});
+
+describe('Scrubber', () => {
+  it('hides each secret and URL credentials wherever they appear', () => {
+    const scrubber = new Scrubber(['hunter2', 'hunter2-long']);
+    expect(scrubber.scrub('auth hunter2-long failed for nats://u:hunter2@a:4222')).toBe(
+      'auth *** failed for nats://***@a:4222',
+    );
   });
 });
