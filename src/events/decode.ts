@@ -15,6 +15,7 @@ export type {
   CellAction,
   CellEvent,
   DecodedEvent,
+  DroppedField,
   EventEnvelope,
   FormationEvent,
   RejectedEvent,

@@ -17,7 +17,7 @@ import {
  * reads. The zod schemas stay the single source of truth: these checks accept
  * only values those schemas accept (the patterns are the ones schemas.ts
  * builds them from), and anything unusual returns undefined so the zod path
- * decides, and words the rejection. Unit tests hold the two paths equal.
+ * decides, and words the rejection or the dropped field. Unit tests hold the two paths equal.
  */
 
 // z.int32()'s bounds.
@@ -40,10 +40,13 @@ function fastCellData(type: string, data: Record<string, unknown>): CellData | u
   ) {
     return undefined;
   }
-  const specId = data['specId'];
-  if (type === CELL_STARTED ? !(typeof specId === 'string' && specId.length > 0) : !optNonEmpty(specId))
+  if (
+    !optNonEmpty(data['specId']) ||
+    !optNonEmpty(data['runId']) ||
+    !optUuid(data['formationId']) ||
+    !optString(data['tenantId'])
+  )
     return undefined;
-  if (!optNonEmpty(data['runId']) || !optUuid(data['formationId']) || !optString(data['tenantId'])) return undefined;
   const correlation = data['correlation'];
   if (
     correlation !== undefined &&

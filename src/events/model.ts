@@ -23,6 +23,21 @@ export interface EventEnvelope {
   time: string | null;
 }
 
+/**
+ * An optional field that broke its rule and was dropped, as if absent (the
+ * contract's decision: a state change is never lost over a field the read
+ * model can live without). `field` is its path, e.g. `data.formationId`.
+ */
+export interface DroppedField {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** Set only when something was dropped: the common event carries no extra property. */
+interface WithDroppedFields {
+  droppedFields?: readonly DroppedField[];
+}
+
 export type CellAction = 'started' | 'commandCompleted' | 'destroyed' | 'failed' | 'touched';
 
 /** Any cell event's data once validated: the union of the per-type schemas' fields, each optional. */
@@ -32,7 +47,7 @@ export type CellData = Partial<CellStartedData & CellCommandCompletedData & Cell
 type CellEventFields = Pick<CellStartedData, 'cellId'> &
   Pick<CellData, 'specId' | 'runId' | 'formationId' | 'tenantId' | 'exitCode' | 'outcome' | 'terminalState' | 'reason'>;
 
-export interface CellEvent extends EventEnvelope, CellEventFields {
+export interface CellEvent extends EventEnvelope, CellEventFields, WithDroppedFields {
   kind: 'cell';
   action: CellAction;
 }
@@ -40,7 +55,10 @@ export interface CellEvent extends EventEnvelope, CellEventFields {
 /** Correlation ids (formation, tenant) as carried in `data.correlation` or the extension attribute. */
 export type Correlation = Pick<CorrelationData, 'formationId' | 'tenantId'>;
 
-export interface FormationEvent extends EventEnvelope, Pick<FormationData, 'name' | 'document' | 'reason'> {
+export interface FormationEvent
+  extends EventEnvelope,
+    Pick<FormationData, 'name' | 'document' | 'reason'>,
+    WithDroppedFields {
   kind: 'formation';
   phase: FormationPhase;
   formationId: string;

@@ -47,20 +47,19 @@ export const correlationSchema = z.looseObject({
   tenantId: z.string().optional(),
 });
 
-// Fields every cell event may carry.
+// Fields every cell event may carry. Only cellId is required (the contract's
+// "required rules"); every optional field that breaks its rule is dropped by
+// the decoder, as if absent, rather than costing the event.
 const cellBase = {
   cellId: z.string().min(1, 'cellId must be a non-empty string'),
-  specId: z.string().min(1).optional(),
-  runId: z.string().min(1).optional(),
+  specId: z.string().min(1, 'specId must be a non-empty string').optional(),
+  runId: z.string().min(1, 'runId must be a non-empty string').optional(),
   formationId: uuid.optional(),
   tenantId: z.string().optional(),
   correlation: correlationSchema.optional(),
 };
 
-export const cellStartedDataSchema = z.looseObject({
-  ...cellBase,
-  specId: z.string().min(1, 'specId must be a non-empty string'),
-});
+export const cellStartedDataSchema = z.looseObject(cellBase);
 export const cellCommandCompletedDataSchema = z.looseObject({
   ...cellBase,
   exitCode: int32,

@@ -1,7 +1,8 @@
 import type { CellPredicate } from '../projection/cellFilter.js';
-import type { CellDelta, CellField, CellRecord } from '../projection/records.js';
-import { type ChangeKind, CoalescingQueue, type DeltaMessages } from './changes.js';
+import type { CellField, CellRecord } from '../projection/records.js';
+import type { ChangeKind } from './changes.js';
 import { type ControlMessage, SeqFeed } from './feed.js';
+import type { GroupLog, LogReader } from './groupLog.js';
 
 type CellChangeMessage =
   | { kind: ChangeKind; seq: number; cell: CellRecord; changed: readonly CellField[] }
@@ -47,36 +48,51 @@ export interface CatchUp {
 /**
  * One `cells`/`cell` subscription: catch-up (snapshot, or the cells changed
  * since `after`, coalesced to their latest state, in seq order), a SYNCED
- * marker, then live changes through a per-cell coalescing queue.
+ * marker, then live changes: read from its group's shared log, or from a
+ * private coalescing queue while it is behind (groupLog.ts).
  */
 export class CellFeed extends SeqFeed<CellChangeMessage> {
-  private readonly queue: CoalescingQueue;
+  private readonly reader: LogReader;
   private backlogIndex = 0;
   private synced = false;
 
   constructor(
     readonly matches: CellPredicate,
     private readonly catchUp: CatchUp,
+    log: GroupLog,
   ) {
     super(catchUp.since);
-    this.queue = new CoalescingQueue(matches);
+    // Joined now, synchronously with the catch-up's cursor: the log holds exactly the deltas after it.
+    this.reader = log.join(() => {
+      this.wake();
+      return this.waiting;
+    });
+    this.onClose(() => this.reader.close());
   }
 
   get queueSize(): number {
-    return this.queue.size + (this.catchUp.cells.length - this.backlogIndex);
+    return this.reader.pending + (this.catchUp.cells.length - this.backlogIndex);
   }
 
   get coalesced(): number {
-    return this.queue.coalesced;
+    return this.reader.coalesced;
+  }
+
+  /** True while it reads its group's shared log, false while it drains a private queue. */
+  get sharing(): boolean {
+    return this.reader.reading;
   }
 
   get idle(): boolean {
-    return this.synced && this.queue.size === 0;
+    return this.synced && this.reader.empty;
   }
 
-  offer(delta: CellDelta, shared?: DeltaMessages): void {
-    if (this.done || delta.seq <= this.catchUp.syncedSeq) return;
-    if (this.queue.offer(delta, shared)) this.wake();
+  protected override onWaiting(): void {
+    this.reader.waitForChange();
+  }
+
+  protected override discardPending(): void {
+    this.reader.close();
   }
 
   protected nextMessage(): CellChangeMessage | undefined {
@@ -98,6 +114,6 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
       this.synced = true;
       return { kind: 'SYNCED', seq: Math.max(syncedSeq, this.lastDeliveredSeq) };
     }
-    return this.queue.take();
+    return this.reader.take();
   }
 }

@@ -33,6 +33,8 @@ interface PendingChange {
   shared: DeltaMessages | undefined;
   /** Seq of the first delta merged into this entry. */
   readonly firstSeq: number;
+  /** A message handed over as is while nothing merges into it (see CoalescingQueue.hold). */
+  message?: CellChange | undefined;
 }
 
 /** Kind of a change for a subscriber whose view did (not) hold the cell; null when it never concerns it. */
@@ -114,6 +116,7 @@ export class CoalescingQueue {
       existing.seq = delta.seq;
       existing.shared = shared;
       existing.merged = true;
+      existing.message = undefined;
       this.pending.set(delta.after.id, existing);
       return true;
     }
@@ -131,12 +134,32 @@ export class CoalescingQueue {
     return true;
   }
 
+  /**
+   * Puts a change the subscriber was about to receive back as pending, at
+   * the back: later deltas of its cell merge into it as into any entry.
+   * Call it in seq order, before offering deltas after it.
+   */
+  hold(change: CellChange): void {
+    this.pending.delete(change.cell.id);
+    this.pending.set(change.cell.id, {
+      wasMatching: change.kind !== 'ADDED',
+      record: change.cell,
+      seq: change.seq,
+      changed: change.changed,
+      shared: undefined,
+      firstSeq: change.seq,
+      merged: false,
+      message: change,
+    });
+  }
+
   /** Removes and returns the oldest pending change. */
   take(): CellChange | undefined {
     const first = this.pending.entries().next();
     if (first.done) return undefined;
     const [id, entry] = first.value;
     this.pending.delete(id);
+    if (entry.message) return entry.message;
     const kind = changeKind(entry.wasMatching, this.matches(entry.record))!;
     if (entry.shared)
       return entry.merged

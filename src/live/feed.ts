@@ -20,6 +20,14 @@ export abstract class Feed<T> implements AsyncIterableIterator<T> {
     return this.finished;
   }
 
+  /** True while a next() call waits for a message. */
+  protected get waiting(): boolean {
+    return this.waiters.length > 0;
+  }
+
+  /** Called when a next() call starts waiting: a producer that wakes only waiting feeds registers it here. */
+  protected onWaiting(): void {}
+
   /** Called by producers after they made a message available. */
   protected wake(): void {
     while (this.waiters.length > 0) {
@@ -63,6 +71,7 @@ export abstract class Feed<T> implements AsyncIterableIterator<T> {
     if (ready) return Promise.resolve(ready);
     return new Promise((resolve) => {
       this.waiters.push(resolve);
+      this.onWaiting();
     });
   }
 

@@ -7,6 +7,7 @@ import { type CatchUp, CellFeed } from './cellFeed.js';
 import { DeltaMessages } from './changes.js';
 import type { FeedFailure } from './endReasons.js';
 import { EventFeed, type ReadPage } from './eventFeed.js';
+import { GroupLog } from './groupLog.js';
 
 export interface HubOptions {
   /** An idle subscription gets a BOOKMARK after this long without a message. */
@@ -17,7 +18,16 @@ export interface HubOptions {
   batchWindowMs?: number;
   /** Where failures' internal details go (clients get only the failure's code and resume point). */
   logger?: Pick<Logger, 'warn'>;
+  /**
+   * Most entries a group's shared log holds (default 4,096); a member more
+   * than half of it behind reads a private coalescing queue until it has
+   * caught up (groupLog.ts).
+   */
+  groupLogLimit?: number;
 }
+
+/** Cell subscriptions with the same key share one log; without a key, those with the same predicate object do. */
+export type GroupKey = string | CellPredicate;
 
 export interface HubStats {
   cellSubscriptions: number;
@@ -30,6 +40,10 @@ export interface HubStats {
   coalesced: number;
   /** Raw-event subscriptions ended with LAGGED. */
   lagged: number;
+  /** Shared logs of cell subscriptions (one per group of identical filters). */
+  groups: number;
+  /** Cell subscriptions reading a private queue because they fell behind their group's log. */
+  privateQueues: number;
 }
 
 /**
@@ -40,6 +54,7 @@ export interface HubStats {
  */
 export class LiveHub {
   private readonly cellFeeds = new Set<CellFeed>();
+  private readonly groups = new Map<GroupKey, GroupLog>();
   private readonly eventFeeds = new Set<EventFeed>();
   private coalescedClosed = 0;
   private lagged = 0;
@@ -101,9 +116,9 @@ export class LiveHub {
     this.scheduleCut();
     for (const delta of deltas) {
       if (delta.entity !== 'cell') continue;
-      // One set of message objects per delta, shared by every feed that takes it as is.
+      // One set of message objects per delta, shared by every group (and member) that takes it as is.
       const shared = new DeltaMessages(delta);
-      for (const feed of this.cellFeeds) feed.offer(delta, shared);
+      for (const group of this.groups.values()) group.offer(delta, shared);
     }
   }
 
@@ -118,11 +133,14 @@ export class LiveHub {
    * A cells subscription. With `after`, catch-up is every cell changed since
    * `after` (REMOVED for those that no longer match); with a snapshot, every
    * matching cell; otherwise nothing. Either way ordered by lastSeq, so every
-   * delivered seq is a valid resume point.
+   * delivered seq is a valid resume point. Subscriptions with the same
+   * `group` share one log of live changes (groupLog.ts): the key must stand
+   * for the predicate (the schema derives it from the filter and the
+   * caller's visibility); without one, the predicate object is the key.
    */
   subscribeCells(
     matches: CellPredicate,
-    options: { after?: number | null; snapshot: boolean; candidates?: Iterable<CellRecord> },
+    options: { after?: number | null; snapshot: boolean; candidates?: Iterable<CellRecord>; group?: string },
   ): CellFeed {
     const cursor = this.projection.cursor;
     let catchUp: CatchUp;
@@ -139,11 +157,16 @@ export class LiveHub {
     } else {
       catchUp = { cells: [], mode: 'changes', since: cursor, syncedSeq: cursor };
     }
-    const feed = new CellFeed(matches, catchUp);
+    const key: GroupKey = options.group ?? matches;
+    let log = this.groups.get(key);
+    if (!log) this.groups.set(key, (log = new GroupLog(matches, this.options.groupLogLimit ?? 4096)));
+    const group = log;
+    const feed = new CellFeed(matches, catchUp, group);
     this.cellFeeds.add(feed);
     feed.onClose(() => {
       this.cellFeeds.delete(feed);
       this.coalescedClosed += feed.coalesced;
+      if (group.members === 0 && this.groups.get(key) === group) this.groups.delete(key);
     });
     return feed;
   }
@@ -173,8 +196,14 @@ export class LiveHub {
       queued += feed.queueSize;
       max = Math.max(max, feed.queueSize);
     }
-    for (const feed of this.cellFeeds) coalesced += feed.coalesced;
+    let privateQueues = 0;
+    for (const feed of this.cellFeeds) {
+      coalesced += feed.coalesced;
+      if (!feed.sharing && !feed.done) privateQueues += 1;
+    }
     return {
+      groups: this.groups.size,
+      privateQueues,
       cellSubscriptions: this.cellFeeds.size,
       eventSubscriptions: this.eventFeeds.size,
       queuedMessages: queued,

@@ -8,7 +8,8 @@ import type { CellField, CellRecord } from './records.js';
  * checkpoints written under another version are then refused and the stream
  * is replayed from seq 1.
  */
-export const REDUCER_RULES_VERSION = 1;
+// 2: optional fields that break their rule are dropped, not rejected; late events after a destroy only fill nulls.
+export const REDUCER_RULES_VERSION = 2;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -44,49 +45,63 @@ export function reduceCell(previous: CellRecord | undefined, event: CellEvent, s
   next.lastSeq = seq;
   next.eventCount += 1;
   if (event.time !== null) next.updatedAt = event.time;
-  // Identity fields ride on any cell event; a later event fills them in, never erases them.
+  if (next.state === 'destroyed') fillAfterDestroy(next, event);
+  else applyToLiveCell(next, event);
+  return next;
+}
+
+/** A cell that is not destroyed yet: the event's fields are the newest truth. */
+function applyToLiveCell(next: Mutable<CellRecord>, event: CellEvent): void {
+  // Identity fields ride on any cell event; a later event updates them, never erases them.
   if (event.specId !== undefined) next.specId = event.specId;
   if (event.runId !== undefined) next.runId = event.runId;
   if (event.formationId !== undefined) next.formationId = event.formationId;
   if (event.tenantId !== undefined) next.tenantId = event.tenantId;
-
-  const destroyed = next.state === 'destroyed';
   switch (event.action) {
     case 'started':
-      // decided: destroyed is terminal; a late or repeated started does not revive the cell
-      if (!destroyed) {
-        next.state = 'running';
-        if (event.time !== null) next.startedAt = event.time;
-      }
+      next.state = 'running';
+      if (event.time !== null) next.startedAt = event.time;
       break;
     case 'commandCompleted':
-      // decided: after a forced destroy any exit code is synthetic, so a late one stays cleared
-      if (next.terminalState !== 'forced') next.exitCode = event.exitCode ?? null;
+      next.exitCode = event.exitCode ?? null;
       break;
     case 'destroyed':
-      if (!destroyed) {
-        next.state = 'destroyed';
-        next.destroyedAt = event.time;
-        next.outcome = event.outcome ?? null;
-        next.terminalState = event.terminalState ?? null;
-        next.reason = event.reason ?? null;
-        // decided: a forced destroy clears exitCode
-        if (event.terminalState === 'forced') next.exitCode = null;
-      }
+      next.state = 'destroyed';
+      next.destroyedAt = event.time;
+      next.outcome = event.outcome ?? null;
+      next.terminalState = event.terminalState ?? null;
+      next.reason = event.reason ?? null;
+      // decided: a forced destroy clears exitCode (any exit code it had is synthetic)
+      if (event.terminalState === 'forced') next.exitCode = null;
       break;
     case 'failed':
       // decided: failed is a destroy with outcome failed
-      if (!destroyed) {
-        next.state = 'destroyed';
-        next.destroyedAt = event.time;
-        next.outcome = 'failed';
-        next.reason = event.reason ?? null;
-      }
+      next.state = 'destroyed';
+      next.destroyedAt = event.time;
+      next.outcome = 'failed';
+      next.reason = event.reason ?? null;
       break;
     case 'touched':
       break;
   }
-  return next;
+}
+
+/**
+ * decided: destroyed is terminal, and a later event of the cell (late,
+ * repeated, or a second destroy) only fills fields that are still null. It
+ * never overwrites a value and never changes state, outcome, destroyedAt or
+ * startedAt; it still counts as an event of the cell.
+ */
+function fillAfterDestroy(next: Mutable<CellRecord>, event: CellEvent): void {
+  if (next.specId === null && event.specId !== undefined) next.specId = event.specId;
+  if (next.runId === null && event.runId !== undefined) next.runId = event.runId;
+  if (next.formationId === null && event.formationId !== undefined) next.formationId = event.formationId;
+  if (next.tenantId === null && event.tenantId !== undefined) next.tenantId = event.tenantId;
+  if (next.reason === null && event.reason !== undefined) next.reason = event.reason;
+  if (next.terminalState === null && event.terminalState !== undefined) next.terminalState = event.terminalState;
+  // decided: after a forced destroy any exit code is synthetic, so a late one is not taken
+  if (next.exitCode === null && event.exitCode !== undefined && next.terminalState !== 'forced')
+    next.exitCode = event.exitCode;
 }
 
 export const RECORD_FIELDS: readonly (keyof CellRecord)[] = [

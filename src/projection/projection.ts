@@ -1,4 +1,4 @@
-import type { DecodedEvent } from '../events/decode.js';
+import type { DecodedEvent, DroppedField } from '../events/decode.js';
 import { changedCellFields, reduceCell } from './cellReducer.js';
 import { DedupWindow } from './dedupWindow.js';
 import { changedFormationFields, reduceFormation } from './formationReducer.js';
@@ -19,6 +19,13 @@ export interface Rejection {
   readonly reason: string;
 }
 
+/** An optional field dropped from an applied event (see DroppedField), with the event's seq. */
+export interface FieldDrop {
+  readonly seq: number;
+  readonly field: string;
+  readonly reason: string;
+}
+
 export type ApplyOutcome = 'applied' | 'duplicate' | 'skipped' | 'rejected';
 
 export interface ProjectionCounts {
@@ -31,7 +38,7 @@ export interface ProjectionCounts {
 export interface ProjectionOptions {
   /** How many recent CloudEvent ids are remembered to drop re-published duplicates. */
   dedupWindow?: number;
-  /** How many recent rejections are kept for `Query.projection`. */
+  /** How many recent rejections (and, separately, dropped fields) are kept for `Query.projection`. */
   recentRejections?: number;
 }
 
@@ -46,6 +53,9 @@ export interface PinnedState {
   readonly skippedByType: readonly (readonly [string, number])[];
   /** Oldest first. */
   readonly rejections: readonly Rejection[];
+  readonly droppedFieldCount: number;
+  /** Oldest first. */
+  readonly fieldDrops: readonly FieldDrop[];
   readonly dedupCapacity: number;
   /** The dedup window's ids in arrival order, oldest first. */
   readonly dedupIds: readonly string[];
@@ -171,6 +181,9 @@ export class Projection {
   readonly counts: ProjectionCounts = { applied: 0, duplicates: 0, skipped: 0, rejected: 0 };
   readonly skippedByType = new Map<string, number>();
   private rejections: Rejection[] = [];
+  private fieldDrops: FieldDrop[] = [];
+  /** Optional fields dropped from applied events (kept apart from `counts`, whose shape clients and digests know). */
+  droppedFieldCount = 0;
   private dedup: DedupWindow;
   private readonly maxRejections: number;
   /** Pins being read (a checkpoint being written): they keep the records they need as later events replace them. */
@@ -194,6 +207,8 @@ export class Projection {
     this.counts.applied = this.counts.duplicates = this.counts.skipped = this.counts.rejected = 0;
     this.skippedByType.clear();
     this.rejections.length = 0;
+    this.fieldDrops.length = 0;
+    this.droppedFieldCount = 0;
     this.dedup = new DedupWindow(this.dedup.capacity);
     this.cursor = 0;
     for (const pin of this.pins) pin.invalidate();
@@ -221,6 +236,8 @@ export class Projection {
         counts: { ...this.counts },
         skippedByType: [...this.skippedByType],
         rejections: [...this.rejections],
+        droppedFieldCount: this.droppedFieldCount,
+        fieldDrops: [...this.fieldDrops],
         dedupCapacity: this.dedup.capacity,
         dedupIds: this.dedup.ids(),
       },
@@ -253,6 +270,8 @@ export class Projection {
     Object.assign(this.counts, state.counts);
     for (const [type, count] of state.skippedByType) this.skippedByType.set(type, count);
     this.rejections = state.rejections.slice(-this.maxRejections);
+    this.droppedFieldCount = state.droppedFieldCount;
+    this.fieldDrops = state.fieldDrops.slice(-this.maxRejections);
     for (const id of state.dedupIds) this.dedup.checkAndRemember(id);
   }
 
@@ -271,6 +290,8 @@ export class Projection {
     Object.assign(this.counts, loaded.counts);
     for (const [type, count] of loaded.skippedByType) this.skippedByType.set(type, count);
     this.rejections = loaded.rejections;
+    this.droppedFieldCount = loaded.droppedFieldCount;
+    this.fieldDrops = loaded.fieldDrops;
     this.dedup = loaded.dedup;
     this.cursor = loaded.cursor;
   }
@@ -303,6 +324,7 @@ export class Projection {
         const after = reduceCell(before ?? undefined, event, seq);
         this.storeCell(before, after);
         this.counts.applied += 1;
+        if (event.droppedFields !== undefined) this.noteDrops(seq, event.droppedFields);
         out.push(new LazyCellDelta(seq, before, after));
         return 'applied';
       }
@@ -317,6 +339,7 @@ export class Projection {
         else if (this.pins.size !== 0) for (const pin of this.pins) pin.keepFormation(before);
         this.formationMap.set(after.id, after);
         this.counts.applied += 1;
+        if (event.droppedFields !== undefined) this.noteDrops(seq, event.droppedFields);
         out.push(new LazyFormationDelta(seq, before, after));
         return 'applied';
       }
@@ -329,6 +352,20 @@ export class Projection {
     this.counts.rejected += 1;
     this.rejections.push({ seq, reason });
     if (this.rejections.length > this.maxRejections) this.rejections.shift();
+  }
+
+  // Counted only when the event applies: a re-published duplicate's fields are never used, so dropping them costs nothing.
+  private noteDrops(seq: number, dropped: readonly DroppedField[]): void {
+    for (const { field, reason } of dropped) {
+      this.droppedFieldCount += 1;
+      this.fieldDrops.push({ seq, field, reason });
+      if (this.fieldDrops.length > this.maxRejections) this.fieldDrops.shift();
+    }
+  }
+
+  /** Most recent dropped fields, newest first. */
+  recentFieldDrops(): readonly FieldDrop[] {
+    return [...this.fieldDrops].reverse();
   }
 
   /** Most recent rejections, newest first. */

@@ -1,6 +1,6 @@
 import type { CheckpointStatus, ReplayProgressSnapshot } from '../events/streamStatus.js';
 import { DigestCache } from '../projection/digest.js';
-import type { Rejection } from '../projection/projection.js';
+import type { FieldDrop, Rejection } from '../projection/projection.js';
 import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
 
@@ -27,6 +27,16 @@ const RejectionRef = builder.objectRef<Rejection>('Rejection').implement({
   description: 'An event the projection could not use: counted, skipped, never applied.',
   fields: (t) => ({
     seq: t.expose('seq', { type: 'Seq' }),
+    reason: t.exposeString('reason'),
+  }),
+});
+
+const DroppedFieldRef = builder.objectRef<FieldDrop>('DroppedField').implement({
+  description:
+    'An optional field that broke its rule and was dropped, as if absent; the event itself was applied (its state change kept).',
+  fields: (t) => ({
+    seq: t.expose('seq', { type: 'Seq' }),
+    field: t.exposeString('field', { description: 'Path of the field in the event, e.g. `data.formationId`.' }),
     reason: t.exposeString('reason'),
   }),
 });
@@ -135,6 +145,10 @@ const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implem
       description: 'Malformed events: counted and skipped.',
       resolve: (_p, _a, ctx) => ctx.projection.counts.rejected,
     }),
+    droppedFields: t.int({
+      description: 'Optional fields dropped from applied events because they broke their rule.',
+      resolve: (_p, _a, ctx) => ctx.projection.droppedFieldCount,
+    }),
     skippedTypes: t.field({
       type: [SkippedTypeRef],
       resolve: (_p, _a, ctx) => [...ctx.projection.skippedByType].map(([type, count]) => ({ type, count })),
@@ -150,6 +164,11 @@ const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implem
       type: [RejectionRef],
       description: 'Most recent rejections, newest first.',
       resolve: (_p, _a, ctx) => ctx.projection.recentRejections(),
+    }),
+    recentDroppedFields: t.field({
+      type: [DroppedFieldRef],
+      description: 'Most recent dropped fields, newest first.',
+      resolve: (_p, _a, ctx) => ctx.projection.recentFieldDrops(),
     }),
   }),
 });

@@ -3,6 +3,7 @@ import { BatchCache, BatchFeed, type CellBatch, type CellBatchMessage } from '..
 import type { CellFeedMessage } from '../live/cellFeed.js';
 import { type FeedError, isFeedError } from '../live/endReasons.js';
 import type { EventFeedMessage } from '../live/eventFeed.js';
+import type { CellFilter } from '../projection/cellFilter.js';
 import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
 import { CellRecordRef } from './cell.js';
@@ -95,6 +96,18 @@ const EventFeedMessageRef = builder.objectRef<EventMessage>('EventFeedMessage').
   }),
 });
 
+/**
+ * The shared-log group of a cell subscription (live/groupLog.ts): the key
+ * must stand for everything that decides which changes a subscriber gets,
+ * that is the compiled filter and, once callers see different cells, the
+ * caller's visibility. Computed here only, so that is one place to extend.
+ * Subscribers with the same document and variables always land in the same
+ * group; different documents with the same filter share one too.
+ */
+function liveGroup(filter: CellFilter | { cell: string } | null, _ctx: AppContext): string {
+  return JSON.stringify(filter);
+}
+
 function ensureAccepting(ctx: AppContext): void {
   if (!ctx.hub.accepting)
     throw apiError(ErrorCode.SHUTTING_DOWN, 'The server is shutting down: subscribe on another replica.');
@@ -125,9 +138,13 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: async (_root, { filter, include, after }, ctx) => {
       ensureAccepting(ctx);
-      const { matches } = toCellSelection(filter);
+      const selection = toCellSelection(filter);
       await awaitSeq(ctx, 'after', after);
-      return ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' });
+      return ctx.hub.subscribeCells(selection.matches, {
+        after,
+        snapshot: include === 'SNAPSHOT',
+        group: liveGroup(selection.filter, ctx),
+      });
     },
     resolve: (message: CellFeedMessage) => deliver(message),
   }),
@@ -149,10 +166,14 @@ builder.subscriptionFields((t) => ({
       ensureAccepting(ctx);
       if (maxBatch < 1 || maxBatch > MAX_BATCH)
         throw apiError(ErrorCode.BAD_ARGUMENT, `maxBatch must be between 1 and ${MAX_BATCH}.`);
-      const { matches } = toCellSelection(filter);
+      const selection = toCellSelection(filter);
       await awaitSeq(ctx, 'after', after);
       return new BatchFeed(
-        ctx.hub.subscribeCells(matches, { after, snapshot: include === 'SNAPSHOT' }),
+        ctx.hub.subscribeCells(selection.matches, {
+          after,
+          snapshot: include === 'SNAPSHOT',
+          group: liveGroup(selection.filter, ctx),
+        }),
         maxBatch,
         batchCache,
         ctx.hub,
@@ -178,6 +199,7 @@ builder.subscriptionFields((t) => ({
         after,
         snapshot: true,
         candidates: current ? [current] : [],
+        group: liveGroup({ cell: id }, ctx),
       });
     },
     resolve: (message: CellFeedMessage) => deliver(message),

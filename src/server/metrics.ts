@@ -177,6 +177,11 @@ export class Metrics {
     const { projection } = sources;
     for (const [name, help, read] of STATUS_GAUGES) this.scrapedGauge(name, help, () => read(sources));
     this.eventOutcomes(projection);
+    this.mirrorCounter(
+      'cellgraph_event_fields_dropped_total',
+      'Optional event fields that broke their rule and were dropped (the event itself applied).',
+      () => projection.droppedFieldCount,
+    );
     new Gauge({
       name: 'cellgraph_cells',
       help: 'Cells in the projection, by state.',

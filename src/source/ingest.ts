@@ -12,8 +12,9 @@ const REJECTION_LOG_BURST = 20;
 
 /**
  * Bytes off the stream → decoded event → projection → listeners. Rejections
- * are logged with their seq and reason, at most a burst per window so a
- * flood of garbage cannot flood the log (the counters still count all).
+ * and dropped optional fields are logged with their seq and reason, at most a
+ * burst per window so a flood of garbage cannot flood the log (the counters
+ * still count all).
  */
 export class Ingestor implements MessageSink {
   private windowStart = 0;
@@ -49,20 +50,24 @@ export class Ingestor implements MessageSink {
     const deltas: Delta[] = [];
     const outcome = this.projection.apply(seq, event, deltas);
     if (outcome === 'stale') return;
-    if (event.kind === 'rejected') this.logRejection(seq, event.reason);
+    if (event.kind === 'rejected') this.logProblem({ seq, reason: event.reason }, 'rejected event');
+    else if (outcome === 'applied' && event.kind !== 'skipped' && event.droppedFields !== undefined) {
+      for (const { field, reason } of event.droppedFields)
+        this.logProblem({ seq, field, reason }, 'optional field dropped, event applied without it');
+    }
     this.onApplied(seq, deltas, message);
   }
 
-  private logRejection(seq: number, reason: string): void {
+  private logProblem(fields: Record<string, unknown>, message: string): void {
     const now = Date.now();
     if (now - this.windowStart > REJECTION_LOG_WINDOW_MS) {
       if (this.suppressed > 0)
-        this.logger.warn({ suppressed: this.suppressed }, 'rejected events not logged individually');
+        this.logger.warn({ suppressed: this.suppressed }, 'rejected events and dropped fields not logged individually');
       this.windowStart = now;
       this.loggedInWindow = 0;
       this.suppressed = 0;
     }
-    if (this.loggedInWindow++ < REJECTION_LOG_BURST) this.logger.warn({ seq, reason }, 'rejected event');
+    if (this.loggedInWindow++ < REJECTION_LOG_BURST) this.logger.warn(fields, message);
     else this.suppressed += 1;
   }
 }

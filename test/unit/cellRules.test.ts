@@ -147,7 +147,7 @@ describe('cell reducer', () => {
     expect(d.projection.cellCountsByState()).toEqual({ pending: 0, running: 0, destroyed: 1 });
   });
 
-  it('destroyed is terminal: a later destroyed or failed does not rewrite how the cell ended', () => {
+  it('destroyed is terminal: a later destroyed or failed does not rewrite how the cell ended (it only fills nulls)', () => {
     const d = new Driver();
     const end = destroyed({ cellId: 'c1', outcome: 'succeeded', terminalState: 'clean' });
     d.apply(end);
@@ -156,7 +156,8 @@ describe('cell reducer', () => {
     expect(d.cell('c1')).toMatchObject({
       outcome: 'succeeded',
       terminalState: 'clean',
-      reason: null,
+      // decided (contract): a late event fills a field that is still null, and never overwrites one
+      reason: 'oom',
       destroyedAt: end.time,
       eventCount: 3,
     });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { FULL_TYPE_PREFIX } from '../../src/events/types.js';
 import { REDUCER_RULES_VERSION } from '../../src/projection/cellReducer.js';
 import { CheckpointUnusable } from '../../src/projection/checkpoint/format.js';
 import { type CheckpointExpectations, readCheckpoint } from '../../src/projection/checkpoint/reader.js';
@@ -25,6 +26,9 @@ function history(count: number, seed = 7): (Envelope | { raw: string })[] {
   }).map((e) => e.event as Envelope);
   for (let i = 50; i < events.length; i += 97) events.splice(i, 0, { raw: `{"not": "a cloud event ${i}"}` });
   for (let i = 70; i < events.length; i += 131) events.splice(i, 0, cloudEvent('com.example.unrelated.v1', { n: i }));
+  // An optional field that breaks its rule: dropped and counted, which a checkpoint must carry too.
+  for (let i = 90; i < events.length; i += 173)
+    events.splice(i, 0, cloudEvent(`${FULL_TYPE_PREFIX}cell.lifecycle.v1.started`, { cellId: `drop-${i}`, runId: '' }));
   return events;
 }
 
@@ -75,6 +79,8 @@ function stateOf(projection: Projection) {
     byState: projection.cellCountsByState(),
     skipped: [...projection.skippedByType],
     rejections: projection.recentRejections(),
+    droppedFieldCount: projection.droppedFieldCount,
+    fieldDrops: projection.recentFieldDrops(),
   };
 }
 
@@ -101,6 +107,7 @@ describe('checkpoint round trip', () => {
     expect(source.projection.counts.duplicates).toBeGreaterThan(0);
     expect(source.projection.counts.rejected).toBeGreaterThan(0);
     expect(source.projection.counts.skipped).toBeGreaterThan(0);
+    expect(source.projection.droppedFieldCount).toBeGreaterThan(0);
     expect(source.projection.formations.size).toBeGreaterThan(0);
     const loaded = await load(await checkpointBytes(source.projection), expectations(source.projection));
     expect(stateOf(loaded)).toEqual(stateOf(source.projection));

@@ -61,7 +61,7 @@ describe('rejected-event log', () => {
     vi.setSystemTime(Date.parse('2026-11-28T12:00:10.500Z'));
     ingestor.ingest(garbage());
     expect(lines.slice(20)).toMatchObject([
-      { msg: 'rejected events not logged individually', suppressed: 6 },
+      { msg: 'rejected events and dropped fields not logged individually', suppressed: 6 },
       { msg: 'rejected event', seq },
     ]);
   });

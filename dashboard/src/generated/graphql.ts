@@ -98,7 +98,7 @@ export type CellBatchesSubscription = { cellBatches: { seq: number, changes: Arr
 export type FormationsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type FormationsQuery = { formations: { totalCount: number, cursor: number, edges: Array<{ node: { id: string, name: string | null, status: FormationStatus, createdAt: string | null, updatedAt: string | null, cells: { totalCount: number, edges: Array<{ node: { id: string, state: CellState, outcome: CellOutcome | null } }> } } }> } };
+export type FormationsQuery = { formations: { totalCount: number, edges: Array<{ node: { id: string, name: string | null, status: FormationStatus, createdAt: string | null, updatedAt: string | null, cells: { totalCount: number, edges: Array<{ node: { id: string, state: CellState, outcome: CellOutcome | null } }> } } }> } };
 
 export type FormationDetailQueryVariables = Exact<{
   id: string;
@@ -110,7 +110,7 @@ export type FormationDetailQuery = { formation: { id: string, name: string | nul
 export type OverviewQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type OverviewQuery = { projection: { connected: boolean, ready: boolean, cursor: number, streamLastSeq: number, lag: number, replay: { done: boolean, percent: number, eventsPerSecond: number, etaSeconds: number | null } }, cellCounts: { cursor: number, total: number, pending: number, running: number, destroyed: number, succeeded: number, failed: number } };
+export type OverviewQuery = { projection: { connected: boolean, ready: boolean, streamLastSeq: number, lag: number, replay: { done: boolean, percent: number, eventsPerSecond: number, etaSeconds: number | null } }, cellCounts: { total: number, pending: number, running: number, destroyed: number, succeeded: number, failed: number } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -228,7 +228,6 @@ export const FormationsDocument = new TypedDocumentString(`
     query Formations {
   formations(first: 100) {
     totalCount
-    cursor
     edges {
       node {
         id
@@ -291,7 +290,6 @@ export const OverviewDocument = new TypedDocumentString(`
   projection {
     connected
     ready
-    cursor
     streamLastSeq
     lag
     replay {
@@ -302,7 +300,6 @@ export const OverviewDocument = new TypedDocumentString(`
     }
   }
   cellCounts {
-    cursor
     total
     pending
     running

@@ -31,7 +31,7 @@ export function StatusBar({ socket, overview, overviewError, live }: Props) {
             </span>
           )}
           <span data-testid="lag">lag {projection.lag}</span>
-          <span>server seq {projection.cursor}</span>
+          <span>server seq {projection.streamLastSeq - projection.lag}</span>
         </>
       )}
       <span data-testid="as-of">

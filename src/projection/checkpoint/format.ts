@@ -15,7 +15,7 @@ import {
  * A checkpoint is gzip over newline-separated JSON lines:
  *
  *   header      CheckpointHeader (identity, versions, cursor, how many lines of each section follow)
- *   state       counts, skipped types, recent rejections (oldest first)
+ *   state       counts, skipped types, recent rejections, dropped-field count and recent drops (oldest first)
  *   dedup ×d    the dedup window's ids in arrival order, oldest first, DEDUP_IDS_PER_LINE a line
  *   cell ×c     one row (array, RECORD_FIELDS order) per cell, in first-seen order
  *   formation ×f one row per formation, in first-seen order
@@ -27,7 +27,7 @@ import {
  * on the loaded projection. Change the layout: bump CHECKPOINT_FORMAT_VERSION.
  */
 export const CHECKPOINT_FORMAT = 'cellgraph-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 1;
+export const CHECKPOINT_FORMAT_VERSION = 2;
 export const DEDUP_IDS_PER_LINE = 5_000;
 
 const seq = z.number().int().nonnegative();
@@ -55,6 +55,8 @@ export const checkpointStateSchema = z.object({
   counts: z.object({ applied: seq, duplicates: seq, skipped: seq, rejected: seq }),
   skippedByType: z.array(z.tuple([z.string(), seq])),
   rejections: z.array(z.object({ seq, reason: z.string() })),
+  droppedFieldCount: seq,
+  fieldDrops: z.array(z.object({ seq, field: z.string(), reason: z.string() })),
 });
 export type CheckpointState = z.infer<typeof checkpointStateSchema>;
 

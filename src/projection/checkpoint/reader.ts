@@ -161,6 +161,8 @@ export async function readCheckpoint(
     counts: state.counts,
     skippedByType: state.skippedByType,
     rejections: state.rejections,
+    droppedFieldCount: state.droppedFieldCount,
+    fieldDrops: state.fieldDrops,
     dedupIds,
   });
   const digest = projectionDigest(projection);

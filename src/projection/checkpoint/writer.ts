@@ -146,6 +146,8 @@ async function* checkpointLines(
     counts: { ...state.counts },
     skippedByType: state.skippedByType.map(([type, count]) => [type, count]),
     rejections: [...state.rejections],
+    droppedFieldCount: state.droppedFieldCount,
+    fieldDrops: [...state.fieldDrops],
   };
   line(checkpointState);
   for (let start = 0; start < state.dedupIds.length; start += DEDUP_IDS_PER_LINE) {
