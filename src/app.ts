@@ -2,7 +2,8 @@ import type { Config } from './config.js';
 import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
 import { Projection } from './projection/projection.js';
-import type { AppContext } from './schema/context.js';
+import type { AppServices } from './schema/context.js';
+import { Authenticator } from './server/auth/authenticator.js';
 import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
@@ -87,7 +88,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     nats,
     ingestor,
   );
-  const context: AppContext = {
+  const context: AppServices = {
     config,
     projection,
     clock,
@@ -102,13 +103,14 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     liveStats: () => hub.stats(),
     consumerStats: () => source.consumerStats(),
   });
-  if (!config.CELLGRAPH_TOKEN) {
+  const authenticator = new Authenticator(config);
+  if (!authenticator.required) {
     logger.warn(
       { host: config.CELLGRAPH_HOST, allowOpen: config.CELLGRAPH_ALLOW_OPEN },
-      'CELLGRAPH_TOKEN is not set: the API, WebSocket and /metrics are open to anyone who can reach this address',
+      'neither CELLGRAPH_TOKEN nor a JWT key is set: the API, WebSocket and /metrics are open to anyone who can reach this address',
     );
   }
-  const yoga = createCellgraphYoga({ context, metrics });
+  const yoga = createCellgraphYoga({ context, metrics, authenticator });
   const http = await startHttpServer({
     yoga,
     host: config.CELLGRAPH_HOST,
@@ -121,7 +123,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     exposeErrors: config.CELLGRAPH_EXPOSE_ERRORS,
     corsOrigins: config.CELLGRAPH_CORS_ORIGINS,
     dashboard: DashboardAssets.load(),
-    ...(config.CELLGRAPH_TOKEN ? { tokens: config.CELLGRAPH_TOKEN } : {}),
+    authenticator,
   });
   source.start();
   nats.start();

@@ -6,17 +6,17 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const tokenList = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t.length > 0),
-  )
-  .pipe(
-    z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1, 'must hold at least one token'),
-  );
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0),
+);
+const tokenList = commaList.pipe(
+  z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1, 'must hold at least one token'),
+);
+const tokenListOf = (min: number) =>
+  commaList.pipe(z.array(z.string().min(min)).min(1, 'must hold at least one value'));
 
 /** A path to a file this process can read now (a missing or unreadable secret is a start-up error, not a retry loop). */
 const readableFile = z
@@ -148,6 +148,20 @@ export const configSchema = z.object({
   // --- authentication -------------------------------------------------------
   /** Comma-separated bearer tokens (several, so one can be rotated without downtime). Unset: no authentication. */
   CELLGRAPH_TOKEN: tokenList.optional(),
+  /** JSON Web Key Set of the identity provider (fetched, cached, fetched again for an unknown kid). */
+  CELLGRAPH_JWT_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** Path to a PEM public key (SPKI) that signs the JWTs. */
+  CELLGRAPH_JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  /** HS256 shared secret (development). */
+  CELLGRAPH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Checked when set. */
+  CELLGRAPH_JWT_ISSUER: z.string().min(1).optional(),
+  /** Checked when set; comma-separated: any of them. */
+  CELLGRAPH_JWT_AUDIENCE: tokenListOf(1).optional(),
+  /** Slack on exp and nbf, at most 30 s. */
+  CELLGRAPH_JWT_CLOCK_TOLERANCE_S: int(0, 30).default(5),
+  /** The claim listing the caller's tenants: a name (`https://cellos.dev/tenant`) or a dotted path (`app.tenants`). */
+  CELLGRAPH_JWT_TENANT_CLAIM: z.string().min(1).default('tenant'),
   /** Without a token cellgraph binds only to loopback; true lets it listen elsewhere unauthenticated. */
   CELLGRAPH_ALLOW_OPEN: bool.default(false),
 
@@ -197,19 +211,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = parsed.data;
+  const keySources = (['CELLGRAPH_JWT_JWKS_URL', 'CELLGRAPH_JWT_PUBLIC_KEY', 'CELLGRAPH_JWT_SECRET'] as const).filter(
+    (name) => config[name] !== undefined,
+  );
+  if (keySources.length > 1)
+    throw new ConfigError(`invalid configuration:\n  ${keySources.join(', ')}: set only one JWT key source`);
   const conflicts = natsAuthConflicts(config);
   if (conflicts.length > 0) {
     throw new ConfigError(`invalid configuration:\n${conflicts.map(([k, why]) => `  ${k}: ${why}`).join('\n')}`);
   }
   // An unauthenticated server reachable from the network is a mistake far
   // more often than a choice, so it has to be asked for by name.
-  if (!config.CELLGRAPH_TOKEN && !config.CELLGRAPH_ALLOW_OPEN && !isLoopbackHost(config.CELLGRAPH_HOST)) {
+  if (
+    !config.CELLGRAPH_TOKEN &&
+    keySources.length === 0 &&
+    !config.CELLGRAPH_ALLOW_OPEN &&
+    !isLoopbackHost(config.CELLGRAPH_HOST)
+  ) {
     throw new ConfigError(
       `refusing to listen on ${config.CELLGRAPH_HOST} without authentication: set CELLGRAPH_TOKEN, ` +
         'bind to 127.0.0.1, or set CELLGRAPH_ALLOW_OPEN=true to serve the network without a token',
     );
   }
   return config;
+}
+
+/** True when callers must authenticate: a static token or a JWT key is configured. */
+export function authRequired(config: Config): boolean {
+  return (
+    config.CELLGRAPH_TOKEN !== undefined ||
+    config.CELLGRAPH_JWT_JWKS_URL !== undefined ||
+    config.CELLGRAPH_JWT_PUBLIC_KEY !== undefined ||
+    config.CELLGRAPH_JWT_SECRET !== undefined
+  );
 }
 
 /** Settings that only make sense together, or not together: each problem with the variable it is about. */

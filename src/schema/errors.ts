@@ -15,6 +15,8 @@ export const ErrorCode = {
   STREAM_RESET: 'STREAM_RESET',
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** A valid credential that grants nothing here (no tenant, no admin scope), or an admin-only field. */
+  FORBIDDEN: 'FORBIDDEN',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -4,10 +4,11 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../util/logger.js';
+import type { Authenticator } from './auth/authenticator.js';
 import { OriginPolicy } from './cors.js';
 import type { DashboardAssets } from './dashboardAssets.js';
 import type { Metrics } from './metrics.js';
-import { TokenCheck, wsAuthorizer } from './plugins/auth.js';
+import { wsAuthorizer } from './plugins/auth.js';
 import { SharedFrames } from './sharedFrames.js';
 import type { CellgraphYoga } from './yoga.js';
 
@@ -19,8 +20,8 @@ export interface HttpServerOptions {
   /** WebSocket ping interval; well under common proxy idle timeouts (60 s). */
   keepAliveMs?: number;
   metrics: Metrics;
-  /** Bearer tokens required in connection_init (or the upgrade header); none: open. */
-  tokens?: readonly string[];
+  /** Checks the credential of connection_init (or the upgrade header); omitted or not required: open. */
+  authenticator?: Authenticator;
   /** Largest WebSocket message; ws closes the socket with 1009 beyond it. */
   wsMaxPayload: number;
   /** graphql-ws closes with 4408 when connection_init does not arrive in time. */
@@ -76,7 +77,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     sharedFrames.attach(socket);
     socket.once('close', () => metrics.wsConnections.dec());
   });
-  const authorize = options.tokens?.length ? wsAuthorizer(new TokenCheck(options.tokens), metrics) : undefined;
+  const authorize = options.authenticator?.required ? wsAuthorizer(options.authenticator, metrics) : undefined;
 
   const disposable = useServer(
     {
@@ -93,6 +94,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
+          // Set by wsAuthorizer at connection_init: the context factory reads the caller from here.
+          caller: (ctx.extra as { caller?: unknown }).caller,
           params: payload,
         });
         let document: DocumentNode;

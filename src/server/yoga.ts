@@ -3,13 +3,16 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
-import type { AppContext } from '../schema/context.js';
+import { tenantVisibility } from '../projection/visibility.js';
+import type { AppContext, AppServices } from '../schema/context.js';
 import { buildSchema } from '../schema/index.js';
+import { ADMIN, type Authenticator, type Caller } from './auth/authenticator.js';
 import { OriginPolicy, useOriginPolicy } from './cors.js';
 import type { Metrics } from './metrics.js';
-import { TokenCheck, useBearerAuth } from './plugins/auth.js';
+import { useBearerAuth } from './plugins/auth.js';
 import { useRequestBodyLimit } from './plugins/bodyLimit.js';
 import { useCostLimit } from './plugins/costLimit.js';
+import { useCredentialExpiry } from './plugins/credentialExpiry.js';
 import { useDocumentLimits } from './plugins/documentLimits.js';
 import { useErrorCodes } from './plugins/errorCodes.js';
 import { useHttpErrorBodies } from './plugins/httpErrors.js';
@@ -32,7 +35,9 @@ export const METRICS_PATH = '/metrics';
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'authorization'];
 
 export interface YogaOptions {
-  context: AppContext;
+  context: AppServices;
+  /** Who may call; omitted: everyone is admin (tests of other concerns). */
+  authenticator?: Authenticator;
   metrics: Metrics;
   /** Extra envelop/yoga plugins: they run for HTTP, SSE and WebSocket alike. */
   plugins?: Plugin[];
@@ -46,7 +51,13 @@ export interface YogaOptions {
 export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
   const { config } = options.context;
   const { metrics } = options;
-  const tokens = config.CELLGRAPH_TOKEN;
+  const { authenticator } = options;
+  const authRequired = authenticator?.required ?? false;
+  const callers = new WeakMap<Request, Caller>();
+  // Fails closed: with authentication on, a request whose caller was not established sees no tenant.
+  const fallback: Caller = authRequired ? { visibility: tenantVisibility([]), expiresAt: 0 } : ADMIN;
+  const callerOf = (initial: Record<string, unknown>): Caller =>
+    (initial['caller'] as Caller | undefined) ?? callers.get(initial['request'] as Request) ?? fallback;
   const originPolicy = new OriginPolicy(config.CELLGRAPH_CORS_ORIGINS);
   return createYoga<Record<string, unknown>, AppContext>({
     schema: options.schema ?? buildSchema(),
@@ -54,7 +65,9 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
     healthCheckEndpoint: HEALTH_PATH,
     landingPage: false,
     logging: false,
-    context: () => options.context,
+    // One object per operation: the shared services and this caller's visibility (WebSocket passes its
+    // connection's caller in the initial context, HTTP and SSE find it by request).
+    context: (initial) => ({ ...options.context, visibility: callerOf(initial).visibility }),
     // yoga's default reflects any Origin with credentials: off; useOriginPolicy answers CELLGRAPH_CORS_ORIGINS only.
     cors: false,
     // GraphiQL served from the package, not a CDN: cellgraph runs next to clusters without internet access.
@@ -69,15 +82,24 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
           title: 'cellgraph',
           // A browser cannot put a bearer token on a WebSocket upgrade; SSE goes
           // through fetch and carries the Authorization set in GraphiQL's headers.
-          subscriptionsProtocol: tokens ? 'SSE' : 'WS',
+          subscriptionsProtocol: authRequired ? 'SSE' : 'WS',
           defaultQuery: `# Cells of the CellOS event log, live.\nquery RunningCells {\n  projection { cursor ready lag }\n  cells(first: 20, filter: { state: RUNNING }) {\n    totalCount\n    cursor\n    edges { node { id specId state startedAt exitCode } }\n  }\n}\n`,
-          ...(tokens ? { headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2) } : {}),
+          ...(authRequired ? { headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2) } : {}),
         }
       : false,
     plugins: [
       useOriginPolicy(originPolicy),
-      ...(tokens
-        ? [useBearerAuth({ check: new TokenCheck(tokens), publicPaths: [HEALTH_PATH, READY_PATH], metrics })]
+      ...(authenticator && authRequired
+        ? [
+            useBearerAuth({
+              authenticator,
+              callers,
+              publicPaths: [HEALTH_PATH, READY_PATH],
+              adminPaths: [METRICS_PATH],
+              metrics,
+            }),
+            useCredentialExpiry((initial) => callerOf(initial).expiresAt),
+          ]
         : []),
       useReadinessCheck({
         endpoint: READY_PATH,

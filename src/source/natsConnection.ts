@@ -6,8 +6,8 @@ import { connect } from '@nats-io/transport-node';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
 import { redactNatsUrl } from '../util/natsUrl.js';
-import { describeConnectFailure, Scrubber } from './natsFailure.js';
-import { connectOptions, type NatsSettings, secretsOf } from './natsSettings.js';
+import { type ConnectFailure, describeConnectFailure, JetStreamUnavailableError, Scrubber } from './natsFailure.js';
+import { connectOptions, credsExpiredAt, type NatsSettings, secretsOf } from './natsSettings.js';
 
 /** How to reach NATS and who to be there. */
 export interface NatsConnectionOptions {
@@ -98,7 +98,7 @@ export class NatsConnector {
         attempt = 0;
       } catch (error) {
         if (signal.aborted) break;
-        const failure = describeConnectFailure(error, this.scrub);
+        const failure = this.explain(error);
         this.error = failure.message;
         const delay = backoffDelay(attempt);
         this.log.warn(
@@ -127,7 +127,10 @@ export class NatsConnector {
     void this.watchStatus(nc);
     try {
       // Fails while JetStream is not (yet) enabled: this connection is then dropped and retried.
-      this.current = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
+      const jsm = await jetstreamManager(nc).catch((error: unknown) => {
+        throw new JetStreamUnavailableError((error as Error).message, { cause: error });
+      });
+      this.current = { nc, js: jetstream(nc), jsm };
       if (this.closing.signal.aborted) return;
       for (const listener of this.connectedListeners) listener(this.current);
       const closed = await nc.closed();
@@ -137,6 +140,17 @@ export class NatsConnector {
       this.current = undefined;
       if (!nc.isClosed()) await nc.close().catch(() => undefined);
     }
+  }
+
+  /** The failure in words for the log and `lastError`: its kind, no secret, and an expired JWT named as such. */
+  private explain(error: unknown): ConnectFailure {
+    const { credsFile } = this.options.settings;
+    const expired = credsFile ? credsExpiredAt(credsFile) : undefined;
+    return describeConnectFailure(
+      error,
+      this.scrub,
+      expired ? { variable: 'CELLGRAPH_NATS_CREDS', at: expired } : undefined,
+    );
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
@@ -152,7 +166,7 @@ export class NatsConnector {
           for (const listener of this.reconnectedListeners) listener();
           break;
         case 'error':
-          this.log.warn({ err: describeConnectFailure(status.error, this.scrub).message }, 'NATS error');
+          this.log.warn({ err: this.explain(status.error).message }, 'NATS error');
           break;
         default:
           break;

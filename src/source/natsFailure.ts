@@ -3,7 +3,16 @@
 import { AuthorizationError, UserAuthenticationExpiredError } from '@nats-io/nats-core';
 import { redactNatsUrl } from '../util/natsUrl.js';
 
-export type ConnectFailureKind = 'credentials refused' | 'credentials expired' | 'tls' | 'unreachable' | 'other';
+export type ConnectFailureKind =
+  | 'credentials refused'
+  | 'credentials expired'
+  | 'tls'
+  | 'unreachable'
+  | 'jetstream'
+  | 'other';
+
+/** Connected, but JetStream did not answer (not enabled on the server or for the account). */
+export class JetStreamUnavailableError extends Error {}
 
 export interface ConnectFailure {
   kind: ConnectFailureKind;
@@ -48,6 +57,7 @@ function chain(error: unknown): unknown[] {
 
 function kindOf(error: unknown): ConnectFailureKind {
   for (const e of chain(error)) {
+    if (e instanceof JetStreamUnavailableError) return 'jetstream';
     if (e instanceof UserAuthenticationExpiredError) return 'credentials expired';
     if (e instanceof AuthorizationError) return 'credentials refused';
     const code = String((e as { code?: unknown }).code ?? '');
@@ -65,12 +75,25 @@ const WORDS: Record<ConnectFailureKind, string> = {
   'credentials expired': 'NATS credentials expired',
   tls: 'TLS with NATS failed',
   unreachable: 'NATS unreachable',
+  jetstream: 'JetStream not available',
   other: 'NATS connection failed',
 };
 
-/** What kind of failure `error` is, with its messages (the cause chain's) scrubbed of secrets. */
-export function describeConnectFailure(error: unknown, scrubber: Scrubber): ConnectFailure {
+/**
+ * What kind of failure `error` is, with its messages (the cause chain's) scrubbed of secrets. `expiredAt`:
+ * the configured user JWT has expired (the server gives the same answer as for a wrong one).
+ */
+export function describeConnectFailure(
+  error: unknown,
+  scrubber: Scrubber,
+  expiredAt?: { variable: string; at: Date },
+): ConnectFailure {
   const kind = kindOf(error);
+  if (expiredAt && (kind === 'credentials refused' || kind === 'credentials expired')) {
+    const detail = chain(error).map((e) => String((e as { message?: unknown }).message ?? e))[0] ?? '';
+    const message = `${WORDS['credentials expired']}: the user JWT in ${expiredAt.variable} expired at ${expiredAt.at.toISOString()} (server: ${detail})`;
+    return { kind: 'credentials expired', message: scrubber.scrub(message) };
+  }
   const detail = chain(error)
     .map((e) => String((e as { message?: unknown }).message ?? e))
     .filter((m, i, all) => m.length > 0 && all.indexOf(m) === i)

@@ -77,3 +77,19 @@ function readNkeySeed(file: string): Uint8Array {
 export function secretsOf(settings: NatsSettings): string[] {
   return [settings.password, settings.token].filter((s): s is string => s !== undefined && s.length > 0);
 }
+
+/**
+ * When the user JWT of a `.creds` file expired (its `exp`, seconds since the epoch), or undefined. The server
+ * refuses an expired JWT at connect with the same "Authorization Violation" as a wrong one: this tells them apart.
+ */
+export function credsExpiredAt(file: string, now = Date.now()): Date | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const jwt = /-+BEGIN NATS USER JWT-+\s*([\w-]+\.([\w-]+)\.[\w-]+)/.exec(text)?.[2];
+    if (!jwt) return undefined;
+    const { exp } = JSON.parse(Buffer.from(jwt, 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof exp === 'number' && exp * 1000 <= now ? new Date(exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -36,6 +36,10 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_TOKEN', 'short', /at least 16 characters/],
   ['CELLGRAPH_TOKEN', ' , ', /at least one token/],
   ['CELLGRAPH_ALLOW_OPEN', 'sure', /must be true or false/],
+  ['CELLGRAPH_JWT_JWKS_URL', 'ftp://idp.example/jwks', /http/],
+  ['CELLGRAPH_JWT_SECRET', 'too-short-for-hs256', /32/],
+  ['CELLGRAPH_JWT_AUDIENCE', ' , ', /at least one/],
+  ['CELLGRAPH_JWT_CLOCK_TOLERANCE_S', '31', /30/],
   ['CELLGRAPH_CORS_ORIGINS', 'https://dash.example/', /scheme:\/\/host/],
   ['CELLGRAPH_INTROSPECTION', 'disabled', /must be true or false/],
   ['CELLGRAPH_EXPOSE_ERRORS', '2', /must be true or false/],
@@ -71,7 +75,14 @@ const companions: Record<string, Record<string, string>> = {
 };
 
 /** Any non-empty string is valid for these (and an empty one means unset). */
-const FREE_FORM = ['CELLGRAPH_SUBJECTS', 'CELLGRAPH_HOST', 'CELLGRAPH_DATA_DIR'];
+const FREE_FORM = [
+  'CELLGRAPH_SUBJECTS',
+  'CELLGRAPH_HOST',
+  'CELLGRAPH_DATA_DIR',
+  'CELLGRAPH_JWT_PUBLIC_KEY',
+  'CELLGRAPH_JWT_ISSUER',
+  'CELLGRAPH_JWT_TENANT_CLAIM',
+];
 
 function messageFor(env: Record<string, string>): string {
   try {

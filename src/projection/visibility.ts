@@ -1,0 +1,23 @@
+// Which cells a caller may see: all of them (admin), or those of a set of tenants.
+import type { CellRecord } from './records.js';
+
+/**
+ * A caller's view of the projection. A tenant caller sees the cells whose
+ * `tenantId` is in its set; cells without a `tenantId` are admin-only.
+ */
+export type Visibility =
+  | { readonly all: true; readonly key: 'all' }
+  | { readonly all: false; readonly tenants: ReadonlySet<string>; readonly key: string };
+
+export const SEE_ALL: Visibility = { all: true, key: 'all' };
+
+/** Sees only these tenants' cells (none at all for an empty set). */
+export function tenantVisibility(tenants: Iterable<string>): Visibility {
+  const set = new Set(tenants);
+  // The key names the set, order-free: two callers with the same tenants share subscription groups, others never.
+  return { all: false, tenants: set, key: `tenants:${JSON.stringify([...set].sort())}` };
+}
+
+export function canSee(visibility: Visibility, cell: CellRecord): boolean {
+  return visibility.all || (cell.tenantId !== null && visibility.tenants.has(cell.tenantId));
+}
