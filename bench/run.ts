@@ -39,6 +39,8 @@ export interface BenchOptions {
   fanoutTargets: string[] | null;
   fanoutRate: number;
   fanoutSeconds: number;
+  /** Idle subscriptions next to 100 active ones, for memory per subscription (0: skip). */
+  fanoutIdle: number;
   memoryCells: number;
   batch: number;
   write: boolean;
@@ -58,6 +60,7 @@ export function benchOptions(argv: string[]): BenchOptions {
       clients: { type: 'string' },
       seconds: { type: 'string' },
       targets: { type: 'string' },
+      idle: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -73,6 +76,7 @@ export function benchOptions(argv: string[]): BenchOptions {
     fanoutTargets: values.targets ? values.targets.split(',') : null,
     fanoutRate: quick ? 100 : 500,
     fanoutSeconds: Number(values.seconds ?? (quick ? 2 : 10)),
+    fanoutIdle: Number(values.idle ?? (quick ? 200 : 10_000)),
     memoryCells: quick ? 20_000 : 1_000_000,
     batch: Number(process.env['CELLGRAPH_REPLAY_BATCH'] ?? 10_000),
     write: values['no-write'] ? false : (values.write ?? !quick),
@@ -397,6 +401,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         for (const target of targets) {
           if (!target.bare && !target.query) continue;
           if (options.fanoutTargets && !options.fanoutTargets.includes(target.name)) continue;
+          const load = os.loadavg()[0]!;
           let server: Worker;
           let wsUrl: string;
           if (target.bare) {
@@ -421,6 +426,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           });
           await clientWorker.next('connected', 120_000);
           clientWorker.send({ type: 'measure' });
+          server.send({ type: 'measure' });
           const count = Math.round(options.fanoutRate * options.fanoutSeconds);
           const started = performance.now();
           await publishStamped(nats.url, count, options.fanoutRate);
@@ -429,10 +435,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           const result = (await clientWorker.stop())!;
           const serverStopped = await server.stop();
           if (serverStopped) rss[`fan-out ${target.name} server, ${clients} clients`] = serverStopped['rss'] as number;
-          measured[target.name] = { ...result, expected: count * clients, publishSeconds };
+          const cpuMicros = serverStopped?.['cpuMicros'] as number | undefined;
+          measured[target.name] = {
+            ...result,
+            expected: count * clients,
+            publishSeconds,
+            load,
+            cpuMicros,
+            live: serverStopped?.['live'],
+          };
           log(
-            `bench: fan-out ${target.name} ${clients} clients: ${fmt(result['received'] as number)}/${fmt(count * clients)} changes ` +
-              `in ${fmt(result['frames'] as number)} frames, p50 ${result['p50']} ms, p99 ${result['p99']} ms`,
+            `bench: fan-out ${target.name} ${clients} clients (load ${load.toFixed(1)}): ${fmt(result['received'] as number)}/${fmt(count * clients)} changes ` +
+              `in ${fmt(result['frames'] as number)} frames, p50 ${result['p50']} ms, p99 ${result['p99']} ms, ` +
+              `server CPU ${fmt((cpuMicros ?? Number.NaN) / 1e6, 1)} s`,
           );
         }
         (raw['fanout'] as Record<string, unknown>)[clients] = measured;
@@ -445,9 +460,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           if (!measured[mine] && !measured[bare]) continue;
           const g = measured[mine];
           const b = measured[bare];
+          const loads = `load ${g ? (g['load'] as number).toFixed(1) : '-'} / ${b ? (b['load'] as number).toFixed(1) : '-'}`;
           rows.push({
             section: 'fan-out',
-            metric: `${clients} subscribers at ${options.fanoutRate} events/s, ${what}: delivered changes/s (frames)`,
+            metric: `${clients} subscribers at ${options.fanoutRate} events/s, ${what}: delivered changes/s (frames) (${loads})`,
             cellgraph: g ? `${fmt(rate(g))} (${fmt(g['frames'] as number)})` : 'not yet',
             baseline: b ? `${fmt(rate(b))} (${fmt(b['frames'] as number)})` : 'n/a',
             ratio: g && b ? x(ratio(rate(g), rate(b))) : 'n/a',
@@ -461,7 +477,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             ratio: '',
             target: clients >= 1000 ? 'p99 < 50 ms' : '',
           });
+          const perChange = (m?: WorkerMessage) =>
+            m && typeof m['cpuMicros'] === 'number'
+              ? (m['cpuMicros'] as number) / (m['received'] as number)
+              : Number.NaN;
+          rows.push({
+            section: 'fan-out',
+            metric: `${clients} subscribers, ${what}: server CPU µs per delivered change (CPU s)`,
+            cellgraph: g ? `${fmt(perChange(g), 2)} (${fmt((g['cpuMicros'] as number) / 1e6, 1)} s)` : 'not yet',
+            baseline: b ? `${fmt(perChange(b), 2)} (${fmt((b['cpuMicros'] as number) / 1e6, 1)} s)` : 'n/a',
+            ratio: g && b ? x(ratio(perChange(g), perChange(b))) : 'n/a',
+            target: '<= 1.25x',
+          });
         }
+      }
+      if (options.fanoutIdle > 0 && batchQuery && (!options.fanoutTargets || options.fanoutTargets.includes('idle'))) {
+        raw['fanoutIdle'] = await idleScenario(options, nats.url, stream, batchQuery, spawn, rows, rss);
       }
     }
 
@@ -499,6 +530,83 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
   const { log: _log, only, ...rest } = options;
   return { machine, options: { ...rest, only: [...only] }, rows, notes, raw };
+}
+
+/**
+ * `options.fanoutIdle` idle subscriptions (a filter of their own each,
+ * matching nothing) next to 100 active `cellBatches` subscribers: heap
+ * (after a full GC) and RSS per idle subscription, then the active ones'
+ * delivery and the server's CPU per delivered change at the fan-out rate.
+ */
+async function idleScenario(
+  options: BenchOptions,
+  url: string,
+  stream: string,
+  query: string,
+  spawn: (name: string, args: unknown, execArgv?: string[]) => Worker,
+  rows: Row[],
+  rss: Record<string, number>,
+): Promise<Record<string, unknown>> {
+  const idle = options.fanoutIdle;
+  const active = 100;
+  const load = os.loadavg()[0]!;
+  const server = spawn(
+    'cellgraphServer',
+    {
+      url,
+      stream,
+      target: 0,
+      serve: true,
+      env: { CELLGRAPH_SUBJECTS: 'bench.fanout.>', CELLGRAPH_MAX_SUBSCRIPTIONS: String(idle + active + 100) },
+    },
+    ['--expose-gc'],
+  );
+  await server.next('replayed');
+  const wsUrl = ((await server.next('serving'))['graphqlUrl'] as string).replace(/^http/, 'ws');
+  const clients = spawn('fanoutClients', { wsUrl, clients: active, protocol: 'graphql-ws', query });
+  await clients.next('connected', 120_000);
+  server.send({ type: 'memory' });
+  const before = await server.next('memory');
+  const idlers = spawn('fanoutIdle', { wsUrl, count: idle, perSocket: 1 });
+  const connected = await idlers.next('connected', 15 * 60_000);
+  server.send({ type: 'memory' });
+  const after = await server.next('memory');
+  const heapPer = ((after['heapUsed'] as number) - (before['heapUsed'] as number)) / idle;
+  const rssPer = ((after['rss'] as number) - (before['rss'] as number)) / idle;
+  clients.send({ type: 'measure' });
+  server.send({ type: 'measure' });
+  const count = Math.round(options.fanoutRate * options.fanoutSeconds);
+  const started = performance.now();
+  await publishStamped(url, count, options.fanoutRate);
+  const publishSeconds = (performance.now() - started) / 1000;
+  await new Promise((r) => setTimeout(r, 1000));
+  const result = (await clients.stop())!;
+  const stopped = await server.stop();
+  await idlers.stop();
+  if (stopped) rss[`${fmt(idle)} idle + ${active} active subscribers server`] = stopped['rss'] as number;
+  const cpuMicros = stopped?.['cpuMicros'] as number;
+  const received = result['received'] as number;
+  options.log(
+    `bench: ${fmt(idle)} idle + ${active} active (load ${load.toFixed(1)}): heap ${fmt(heapPer)} B, RSS ${fmt(rssPer)} B per idle subscription; ` +
+      `${fmt(received)}/${fmt(count * active)} changes, p99 ${result['p99']} ms, server CPU ${fmt(cpuMicros / 1e6, 1)} s`,
+  );
+  rows.push({
+    section: 'fan-out',
+    metric: `${fmt(idle)} idle subscriptions (own filter each, ${fmt(connected['sockets'] as number)} sockets) + ${active} active: memory per idle subscription, heap after GC / RSS (load ${load.toFixed(1)})`,
+    cellgraph: `${fmt(heapPer)} B / ${fmt(rssPer)} B`,
+    baseline: '',
+    ratio: '',
+    target: '',
+  });
+  rows.push({
+    section: 'fan-out',
+    metric: `${active} active \`cellBatches\` next to ${fmt(idle)} idle, ${options.fanoutRate} events/s: delivered changes/s, p50 / p99, server CPU µs per delivered change`,
+    cellgraph: `${fmt(received / publishSeconds)}, ${ms(result['p50'])} / ${ms(result['p99'])}, ${fmt(cpuMicros / received, 2)}`,
+    baseline: '',
+    ratio: '',
+    target: '',
+  });
+  return { before, after, heapPer, rssPer, result, cpuMicros, publishSeconds, load, connected };
 }
 
 /** Publishes `count` simulated events at `rate`/s to the fan-out stream, each stamped with its publish time. */

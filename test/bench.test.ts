@@ -13,6 +13,7 @@ describe('bench (tiny sizes, no timing assertions)', () => {
       fanoutClients: [5],
       fanoutRate: 50,
       fanoutSeconds: 1,
+      fanoutIdle: 20,
       memoryCells: 2000,
       log: () => undefined,
     };

@@ -117,3 +117,19 @@ export function runWorker(main: () => Promise<void>): void {
     setTimeout(() => process.exit(1), 100);
   });
 }
+
+/**
+ * Process CPU time (user + system, µs) from the orchestrator's `measure`
+ * message to the call of the returned function (from the start when no
+ * `measure` came): the steadier figure on shared cores.
+ */
+export function measureCpu(): () => number {
+  let start = process.cpuUsage();
+  process.on('message', (message: WorkerMessage) => {
+    if (message.type === 'measure') start = process.cpuUsage();
+  });
+  return () => {
+    const used = process.cpuUsage(start);
+    return used.user + used.system;
+  };
+}

@@ -15,7 +15,7 @@ import { readCellPage } from '../../src/projection/cellPage.js';
 import type { Projection } from '../../src/projection/projection.js';
 import { type CellRecord, cellDurationMs } from '../../src/projection/records.js';
 import { encodeCursor } from '../../src/schema/pagination.js';
-import { onStop, report, runWorker, workerArgs } from '../lib/worker.js';
+import { measureCpu, onStop, report, runWorker, workerArgs } from '../lib/worker.js';
 
 interface Args {
   url: string;
@@ -137,9 +137,19 @@ runWorker(async () => {
     bareUrl: `http://127.0.0.1:${(bare.address() as AddressInfo).port}`,
     ids,
   });
+  const cpu = measureCpu();
+  // Heap after a full GC (when run with --expose-gc) and RSS, on request: memory per subscription.
+  process.on('message', (message: { type: string }) => {
+    if (message.type !== 'memory') return;
+    (globalThis as { gc?: () => void }).gc?.();
+    const memory = process.memoryUsage();
+    report({ type: 'memory', rss: memory.rss, heapUsed: memory.heapUsed, live: app.hub.stats() });
+  });
   onStop(async () => {
+    const cpuMicros = cpu();
+    const live = app.hub.stats();
     bare.close();
     await app.stop();
-    return {};
+    return { cpuMicros, live };
   });
 });

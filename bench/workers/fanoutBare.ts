@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { DeliverPolicy, type JsMsg, jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { WebSocket, WebSocketServer } from 'ws';
-import { onStop, report, runWorker, workerArgs } from '../lib/worker.js';
+import { measureCpu, onStop, report, runWorker, workerArgs } from '../lib/worker.js';
 
 interface Args {
   url: string;
@@ -58,10 +58,12 @@ runWorker(async () => {
     },
   });
   report({ type: 'ready', wsUrl: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}` });
+  const cpu = measureCpu();
   onStop(async () => {
+    const cpuMicros = cpu();
     await nc.close();
     for (const client of wss.clients) client.terminate();
     wss.close();
-    return { broadcast };
+    return { broadcast, cpuMicros };
   });
 });

@@ -72,10 +72,20 @@ export class BatchFeed implements AsyncIterableIterator<CellBatchMessage> {
     if (this.ended) return { done: true, value: undefined };
     let first = this.held;
     this.held = undefined;
-    if (first === undefined) {
-      const step = await this.feed.next();
-      if (step.done) return this.end();
-      first = step.value;
+    while (first === undefined) {
+      // What the current cut covers, folded up to it: every member at the same position reads the same run.
+      const ready = this.takeUpTo(this.cuts.cut);
+      if (ready !== undefined) {
+        if (ready.done) return this.end();
+        first = ready.value;
+      } else if (this.feed.unread) {
+        // Changes wait beyond the cut: read them at the next one, like everyone else.
+        await this.cuts.nextCut();
+      } else {
+        const step = await this.feed.next();
+        if (step.done) return this.end();
+        first = step.value;
+      }
     }
     if (first.kind === 'ERROR') return { done: false, value: first };
     // Cut where every other batched subscriber cuts (see LiveHub.cut), so those that keep up share the batch.
@@ -83,7 +93,7 @@ export class BatchFeed implements AsyncIterableIterator<CellBatchMessage> {
     if (first.seq > cut) cut = await this.cuts.nextCut();
     const changes: CellMessage[] = [first];
     while (changes.length < this.maxBatch) {
-      const step = this.feed.takeReady();
+      const step = this.takeUpTo(cut);
       if (step === undefined) break;
       if (step.done) {
         this.ended = true;
@@ -110,6 +120,16 @@ export class BatchFeed implements AsyncIterableIterator<CellBatchMessage> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** The feed's next ready message, live changes read from the shared log only up to `cut`. */
+  private takeUpTo(cut: number): IteratorResult<CellFeedMessage> | undefined {
+    this.feed.foldLimit = cut;
+    try {
+      return this.feed.takeReady();
+    } finally {
+      this.feed.foldLimit = Number.POSITIVE_INFINITY;
+    }
   }
 
   private end(): IteratorResult<CellBatchMessage> {

@@ -78,6 +78,16 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
     return this.reader.coalesced;
   }
 
+  /** Live changes are read from the shared log only up to this seq (see LogReader.limit); none by default. */
+  set foldLimit(seq: number) {
+    this.reader.limit = seq;
+  }
+
+  /** True when its group's log holds changes it has not read, some maybe beyond the fold limit. */
+  get unread(): boolean {
+    return this.reader.unread;
+  }
+
   /** True while it reads its group's shared log, false while it drains a private queue. */
   get sharing(): boolean {
     return this.reader.reading;

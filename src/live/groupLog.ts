@@ -32,8 +32,8 @@ export class GroupLog {
   private readonly readers = new Set<LogReader>();
   private readonly detached = new Set<LogReader>();
   private waiting = new Set<LogReader>();
-  /** Folds and pending counts by start position, valid until the next append. */
-  private folds = new Map<number, Fold>();
+  /** Folds by `from:to` (entries never change once appended); pending counts by start, until the next append. */
+  private folds = new Map<string, Fold>();
   private pendingCounts = new Map<number, number>();
 
   constructor(
@@ -81,7 +81,6 @@ export class GroupLog {
     if (kind === null && previous < 0) return;
     this.latest.set(id, this.end);
     this.entries.push({ delta, shared, kind, previous });
-    if (this.folds.size > 0) this.folds = new Map();
     if (this.pendingCounts.size > 0) this.pendingCounts = new Map();
     if (this.entries.length > this.limit) this.trim();
     if (this.waiting.size > 0) {
@@ -96,16 +95,30 @@ export class GroupLog {
     if (reader.reading) this.waiting.add(reader);
   }
 
+  /** Absolute index of the first entry at or after `from` with a seq above `seq` (the end when none). */
+  boundary(from: number, seq: number): number {
+    let low = from - this.base;
+    let high = this.entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.entries[middle]!.delta.seq <= seq) low = middle + 1;
+      else high = middle;
+    }
+    return this.base + low;
+  }
+
   /**
-   * The log from `from` to its end, as a coalescing queue that was offered
-   * those deltas would hand them over. Shared by every member reading the
-   * same run.
+   * The log from `from` to `to` (its end by default), as a coalescing queue
+   * that was offered those deltas would hand them over. Shared by every
+   * member reading the same run.
    */
-  fold(from: number): Fold {
-    let fold = this.folds.get(from);
+  fold(from: number, to = this.end): Fold {
+    const key = `${from}:${to}`;
+    let fold = this.folds.get(key);
     if (fold) return fold;
+    const stop = to - this.base;
     let repeats = false;
-    for (let i = from - this.base; i < this.entries.length; i++) {
+    for (let i = from - this.base; i < stop; i++) {
       if (this.entries[i]!.previous >= from) {
         repeats = true;
         break;
@@ -114,17 +127,19 @@ export class GroupLog {
     const messages: CellChange[] = [];
     if (!repeats) {
       // Every cell once: each delta as is, in log order (what a queue does without a merge).
-      for (let i = from - this.base; i < this.entries.length; i++) {
+      for (let i = from - this.base; i < stop; i++) {
         const entry = this.entries[i]!;
         if (entry.kind !== null) messages.push(entry.shared.get(entry.kind));
       }
       fold = { messages, coalesced: 0 };
     } else {
-      const queue = this.queueFrom(from);
+      const queue = this.queueFrom(from, NOTHING, to);
       for (let change = queue.take(); change; change = queue.take()) messages.push(change);
       fold = { messages, coalesced: queue.coalesced };
     }
-    this.folds.set(from, fold);
+    // Runs are read within a few batch windows of being appended: a small cache is enough.
+    if (this.folds.size >= 256) this.folds = new Map();
+    this.folds.set(key, fold);
     return fold;
   }
 
@@ -152,10 +167,10 @@ export class GroupLog {
     reader.attachAt(this.end);
   }
 
-  private queueFrom(from: number, held: readonly CellChange[] = NOTHING): CoalescingQueue {
+  private queueFrom(from: number, held: readonly CellChange[] = NOTHING, to = this.end): CoalescingQueue {
     const queue = new CoalescingQueue(this.matches);
     for (const change of held) queue.hold(change);
-    for (let i = from - this.base; i < this.entries.length; i++) {
+    for (let i = from - this.base; i < to - this.base; i++) {
       const entry = this.entries[i]!;
       queue.offer(entry.delta, entry.shared);
     }
@@ -189,6 +204,7 @@ export class GroupLog {
     }
     this.entries = this.entries.slice(count);
     this.base = start;
+    this.folds = new Map();
   }
 
   /** Nobody reads the log: forget it (members that come back join at its end). */
@@ -228,6 +244,12 @@ export class LogReader {
   private queue: CoalescingQueue | undefined;
   private closed = false;
   private coalescedBefore = 0;
+  /**
+   * While reading the shared log, take runs only up to this seq: batched
+   * members fold up to the hub's batch cut, so members at the same position
+   * read the same run whenever each of them asks (batchFeed.ts).
+   */
+  limit = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly log: GroupLog,
@@ -259,7 +281,7 @@ export class LogReader {
     if (this.closed) return true;
     if (this.runIndex < this.run.length) return false;
     if (this.queue) return this.queue.size === 0;
-    this.readRun();
+    this.readRun(Number.POSITIVE_INFINITY);
     return this.runIndex >= this.run.length;
   }
 
@@ -273,7 +295,7 @@ export class LogReader {
         this.log.reattach(this);
         return undefined;
       }
-      if (!this.readRun()) return undefined;
+      if (!this.readRun(this.limit)) return undefined;
     }
   }
 
@@ -318,11 +340,19 @@ export class LogReader {
     this.position = position;
   }
 
-  /** Takes the log from the position to its end as the next run; false when there was nothing new. */
-  private readRun(): boolean {
-    if (this.position >= this.log.end) return false;
-    const fold = this.log.fold(this.position);
-    this.position = this.log.end;
+  /** True when the shared log holds entries this member has not read yet (beyond any limit). */
+  get unread(): boolean {
+    return this.reading && this.position < this.log.end;
+  }
+
+  /** Takes the log from the position up to `limit` as the next run; false when there was nothing new. */
+  private readRun(limit: number): boolean {
+    const end = this.log.end;
+    if (this.position >= end) return false;
+    const to = limit === Number.POSITIVE_INFINITY ? end : this.log.boundary(this.position, limit);
+    if (to <= this.position) return false;
+    const fold = this.log.fold(this.position, to);
+    this.position = to;
     this.run = fold.messages;
     this.runIndex = 0;
     this.coalescedBefore += fold.coalesced;

@@ -34,10 +34,10 @@ export class EventPublisher {
     readonly js: JetStreamClient,
   ) {}
 
-  /** `target`: a URL, or full connect options (credentials, TLS) as cellgraph builds them. */
+  /** `target`: a URL or comma-separated seeds (a cluster), or full connect options (credentials, TLS) as cellgraph builds them. */
   static async connect(target: string | NodeConnectionOptions): Promise<EventPublisher> {
     const nc = await connect({
-      ...(typeof target === 'string' ? { servers: target } : target),
+      ...(typeof target === 'string' ? { servers: target.split(',') } : target),
       name: 'cellgraph-simulator',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,

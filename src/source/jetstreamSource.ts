@@ -127,6 +127,11 @@ export class JetStreamSource {
     };
   }
 
+  /** `host:port` of the NATS server the connection is on now (one of the seeds or a server they told of), if connected. */
+  connectedServer(): string | undefined {
+    return this.connection.connected ? this.connection.clients?.nc.getServer() : undefined;
+  }
+
   /** How the consumer fared: pulls the server left unanswered, heartbeats missed, restarts by the stall check. */
   consumerStats(): ConsumerStats {
     return { ...this.consumer.stats, stallRestarts: this.watch.stalls };

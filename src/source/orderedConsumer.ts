@@ -1,5 +1,11 @@
 // The one ordered consumer reading the stream from cursor + 1; restarting it drops whatever the replaced one still delivers.
-import { type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import {
+  type Consumer,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { Logger } from '../util/logger.js';
 
 export interface OrderedConsumerOptions {
@@ -21,6 +27,9 @@ export interface ConsumerListener {
   message(msg: JsMsg): void;
 }
 
+/** A pull got neither a message nor its end: the consumer (or its server) is gone. */
+export class ConsumerGoneError extends Error {}
+
 /** How long after a pull's expiry its end (the server's 408) may still be on its way before the pull counts as dropped. */
 const UNANSWERED_PULL_GRACE_MS = 1_000;
 
@@ -33,6 +42,8 @@ export class OrderedConsumer {
   private generation = 0;
   private messages: ConsumerMessages | undefined;
   private restartRequested = false;
+  /** True while pulls run; false between a failed consumer and the caller's next attempt. */
+  private pulling = false;
   private readonly counts = { unansweredPulls: 0, heartbeatsMissed: 0 };
 
   constructor(
@@ -45,9 +56,9 @@ export class OrderedConsumer {
     return { ...this.counts };
   }
 
-  /** A restart was asked for and its consumer is not consuming yet. */
+  /** A restart was asked for, or a failed consumer is being replaced: either way no consumer to restart. */
   get restarting(): boolean {
-    return this.restartRequested;
+    return this.restartRequested || !this.pulling;
   }
 
   /** Stops the current consumer; the caller's `consume` then returns and is called again from the cursor. */
@@ -93,6 +104,22 @@ export class OrderedConsumer {
     // A pull lives two heartbeats, the longest heartbeat the server accepts for it.
     const expires = Math.max(1_000, heartbeatMs * 2);
     this.listener.started();
+    this.pulling = true;
+    try {
+      await this.pull(consumer, generation, signal, heartbeatMs, expires);
+    } finally {
+      this.pulling = false;
+    }
+  }
+
+  /** One fetch after another until restarted, stopped, or the consumer fails. */
+  private async pull(
+    consumer: Consumer,
+    generation: number,
+    signal: AbortSignal,
+    heartbeatMs: number,
+    expires: number,
+  ): Promise<void> {
     while (generation === this.generation && !signal.aborted) {
       const messages = await consumer.fetch({ max_messages: this.options.batch, expires, idle_heartbeat: heartbeatMs });
       this.messages = messages;
@@ -103,8 +130,11 @@ export class OrderedConsumer {
       }
       this.restartRequested = false;
       void this.watch(messages);
+      let unanswered = false;
+      let received = 0;
       const overdue = setTimeout(
         () => {
+          unanswered = true;
           this.counts.unansweredPulls += 1;
           this.options.logger.debug(
             { expires, unansweredPulls: this.counts.unansweredPulls },
@@ -117,11 +147,17 @@ export class OrderedConsumer {
       );
       try {
         for await (const msg of messages) {
+          received += 1;
           if (generation === this.generation) this.listener.message(msg);
         }
       } finally {
         clearTimeout(overdue);
       }
+      // Not a word, not even its 408: the consumer's server is likely gone (in a cluster the pull is
+      // swallowed, no 503 comes back, and the library's own info checks only time out). A new consumer
+      // from the cursor is placed on a live server; the caller checks the stream first.
+      if (unanswered && received === 0 && generation === this.generation && !signal.aborted)
+        throw new ConsumerGoneError('a pull went unanswered: the consumer is gone');
     }
   }
 

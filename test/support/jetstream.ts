@@ -9,7 +9,7 @@ export async function withJsm<T>(
   fn: (jsm: JetStreamManager) => Promise<T>,
   options: NodeConnectionOptions = {},
 ): Promise<T> {
-  const nc = await connect({ ...options, servers: url });
+  const nc = await connect({ ...options, servers: url.split(',') });
   try {
     return await fn(await jetstreamManager(nc));
   } finally {

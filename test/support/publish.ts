@@ -8,7 +8,7 @@ export const TEST_SUBJECTS = 'cellos.events.>';
 
 /** Creates the stream as cellgraph would, so tests can publish before cellgraph starts. */
 export async function createStream(target: string | NodeConnectionOptions, stream = TEST_STREAM): Promise<void> {
-  const nc = await connect(typeof target === 'string' ? { servers: target } : target);
+  const nc = await connect(typeof target === 'string' ? { servers: target.split(',') } : target);
   try {
     await ensureStream(await jetstreamManager(nc), { stream, subjects: TEST_SUBJECTS, create: true });
   } finally {

@@ -241,4 +241,29 @@ describe('GroupLog: one shared log per group, a private queue for a member that 
     for (const message of messages) expect(message).toEqual(reference.take());
     hub.shutdown();
   });
+
+  it('gives a batched member that asks late the same batch as the others: it folds the log only up to the cut', async () => {
+    const { BatchCache, BatchFeed } = await import('../../src/live/batchFeed.js');
+    const { drain } = await import('./fixtures.js');
+    const d = new Driver();
+    const hub = new LiveHub(d.projection, { bookmarkIntervalMs: 60_000, eventQueueLimit: 10, batchWindowMs: 1 });
+    const cache = new BatchCache();
+    const all = compileCellFilter({});
+    const early = new BatchFeed(hub.subscribeCells(all, { snapshot: false, group: 'all' }), 100, cache, hub);
+    const late = new BatchFeed(hub.subscribeCells(all, { snapshot: false, group: 'all' }), 100, cache, hub);
+    for (const feed of [early, late]) await drain(feed, 1); // SYNCED
+    hub.publish(cellDeltas(d, [started({ cellId: 'x', specId: 's' })]));
+    const [first] = await drain(early, 1);
+    // More changes arrive (x again) before the late member asks: it still gets the batch the early one got.
+    hub.publish(
+      cellDeltas(d, [started({ cellId: 'y', specId: 's' }), other('cell.policy.v1.evaluated', { cellId: 'x' })]),
+    );
+    const [lateFirst] = await drain(late, 1);
+    expect(lateFirst).toBe(first);
+    expect((first as unknown as { changes: { seq: number }[] }).changes.map((c) => c.seq)).toEqual([1]);
+    const [second, lateSecond] = [...(await drain(early, 1)), ...(await drain(late, 1))];
+    expect(lateSecond).toBe(second);
+    expect((second as unknown as { changes: { seq: number }[] }).changes.map((c) => c.seq)).toEqual([2, 3]);
+    hub.shutdown();
+  });
 });

@@ -1,0 +1,111 @@
+// cellgraph on an account with the read-only permissions the README lists, and nothing more: it replays, tails, reads events, sees purges.
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { expect, it } from 'vitest';
+import { takeEvents } from '../../src/simulator/generator.js';
+import { StreamEventsDocument } from '../generated/graphql.js';
+import { cellgraphForTest, waitCursor, waitReady, waitUntil } from '../support/cellgraph.js';
+import { DigestDocument, expectViewEqualsQuery } from '../support/convergence.js';
+import { captureLogs } from '../support/logs.js';
+import { natsForTest } from '../support/nats.js';
+import { publishAll, TEST_STREAM } from '../support/publish.js';
+import { ResumingWatcher } from '../support/resumingWatcher.js';
+
+const ADMIN = { user: 'admin', pass: 'admin-pw-7Hq2' };
+const READER = { user: 'cellgraph', pass: 'reader-pw-4Kz9' };
+
+/** Exactly what the README's "Read-only permissions" lists for stream CELLOS_EVENTS. */
+const READ_ONLY = {
+  publish: [
+    '$JS.API.INFO',
+    `$JS.API.STREAM.INFO.${TEST_STREAM}`,
+    `$JS.API.CONSUMER.CREATE.${TEST_STREAM}`,
+    `$JS.API.CONSUMER.CREATE.${TEST_STREAM}.>`,
+    `$JS.API.CONSUMER.MSG.NEXT.${TEST_STREAM}.>`,
+    `$JS.API.CONSUMER.INFO.${TEST_STREAM}.>`,
+    `$JS.API.CONSUMER.DELETE.${TEST_STREAM}.>`,
+  ],
+  subscribe: ['_INBOX.>', '$JS.EVENT.ADVISORY.API'],
+};
+
+const list = (subjects: string[]) => `[${subjects.map((s) => JSON.stringify(s)).join(', ')}]`;
+const config = `authorization { users = [
+  { user: "${ADMIN.user}", password: "${ADMIN.pass}" },
+  { user: "${READER.user}", password: "${READER.pass}",
+    permissions: { publish: { allow: ${list(READ_ONLY.publish)} }, subscribe: { allow: ${list(READ_ONLY.subscribe)} } } }
+] }
+`;
+
+it('with only the README read-only permissions and CELLGRAPH_CREATE_STREAM=false, cellgraph replays, tails, reads events and notices a purge, without one permission error', async () => {
+  const nats = await natsForTest({ config, client: ADMIN });
+  const events = takeEvents(3_000, { seed: 51, concurrentCells: 40 }).map((e) => e.event);
+  await publishAll(nats.clientOptions, events.slice(0, 2_000));
+
+  const logs = captureLogs('debug');
+  const reader = {
+    CELLGRAPH_NATS_USER: READER.user,
+    CELLGRAPH_NATS_PASSWORD: READER.pass,
+    CELLGRAPH_CREATE_STREAM: 'false',
+  };
+  const app = await cellgraphForTest(nats.url, { ...reader, CELLGRAPH_LOG_LEVEL: 'debug' }, logs.logger);
+  await waitReady(app);
+  const watcher = new ResumingWatcher(app.url);
+  try {
+    watcher.start();
+    await waitUntil(() => watcher.view.synced, 'subscriber synced');
+    const seqs = await publishAll(nats.clientOptions, events.slice(2_000), { rate: 1_000 });
+    const last = seqs.at(-1) as number;
+    await waitCursor(app, last);
+    await expectViewEqualsQuery(watcher, app, last);
+    // Reading the stored events (the `events` query) is a consumer too.
+    const { events: page } = await app.query(StreamEventsDocument, { after: last - 10, first: 5 });
+    expect(page.events.map((e) => e.seq)).toEqual([last - 9, last - 8, last - 7, last - 6, last - 5]);
+
+    // A purge is seen through the advisory subject: the projection is rebuilt from what is left (nothing).
+    await (async () => {
+      const nc = await connect(nats.clientOptions);
+      try {
+        await (await jetstreamManager(nc)).streams.purge(TEST_STREAM);
+      } finally {
+        await nc.close();
+      }
+    })();
+    await waitUntil(() => app.projection.cursor === 0, 'projection rebuilt after the purge');
+    const refilled = (await publishAll(nats.clientOptions, events.slice(0, 100))).at(-1) as number;
+    await waitCursor(app, refilled);
+    // A fresh replica on the same read-only account holds the same projection at the same cursor.
+    const fresh = await cellgraphForTest(nats.url, reader);
+    await waitCursor(fresh, refilled);
+    const [a, b] = await Promise.all([
+      app.query(DigestDocument, { minSeq: refilled }),
+      fresh.query(DigestDocument, { minSeq: refilled }),
+    ]);
+    expect(a.projection.cursor).toBe(refilled);
+    expect(a.projection).toEqual(b.projection);
+  } finally {
+    await watcher.stop();
+  }
+  expect(logs.text()).not.toMatch(/permission/i);
+  expect(app.source.consumerStats().stallRestarts).toBe(0);
+});
+
+it('the read-only account can neither create a stream nor publish events', async () => {
+  const nats = await natsForTest({ config, client: ADMIN });
+  const nc = await connect({ servers: nats.url, ...READER });
+  try {
+    const errors: string[] = [];
+    void (async () => {
+      for await (const status of nc.status()) if (status.type === 'error') errors.push(String(status.error));
+    })();
+    nc.publish('cellos.events.test', '{}');
+    nc.publish('$JS.API.STREAM.CREATE.OTHER', '{}');
+    nc.publish(`$JS.API.STREAM.PURGE.${TEST_STREAM}`, '');
+    await nc.flush();
+    await waitUntil(() => errors.length >= 3, 'three permission violations');
+    expect(errors.join('\n')).toMatch(/Permissions Violation for Publish to "cellos\.events\.test"/);
+    expect(errors.join('\n')).toMatch(/Permissions Violation for Publish to "\$JS\.API\.STREAM\.CREATE\.OTHER"/);
+    expect(errors.join('\n')).toMatch(/Permissions Violation for Publish to "\$JS\.API\.STREAM\.PURGE\.CELLOS_EVENTS"/);
+  } finally {
+    await nc.close();
+  }
+});
