@@ -96,7 +96,7 @@ runWorker(async () => {
   // whenReady resolves on the boot target; wait for the benchmark's own target too.
   while (app.projection.cursor < args.target) await new Promise((r) => setTimeout(r, 1));
   const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuStart);
+  const bootCpu = process.cpuUsage(cpuStart);
   const events = app.projection.cursor;
   const memory = process.memoryUsage();
   const { checkpoint, replay } = app.source.status();
@@ -104,7 +104,7 @@ runWorker(async () => {
     type: 'replayed',
     events,
     seconds,
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuMs: (bootCpu.user + bootCpu.system) / 1000,
     origin: checkpoint.origin,
     replayedFrom: replay.from,
     refused: checkpoint.refused,
