@@ -12,6 +12,7 @@ import { Metrics } from './server/metrics.js';
 import { OperationLog } from './server/plugins/operationLog.js';
 import { useTracing } from './server/plugins/tracing.js';
 import { createCellgraphYoga } from './server/yoga.js';
+import { Checkpoints } from './source/checkpoints.js';
 import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
 import { JetStreamSource } from './source/jetstreamSource.js';
@@ -57,7 +58,25 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       // Subscribers' views and resume points belong to the old stream: tell them to re-snapshot.
       hub.failAll({ code: 'STREAM_RESET', reason });
     },
+    (cursor) => {
+      // The state jumped to a checkpoint's seq without deltas: a subscription opened before (the first
+      // moments of boot) would never hear of those cells, so it re-snapshots like after a reset.
+      hub.failAll({ code: 'STREAM_RESET', reason: `state loaded from a checkpoint at seq ${cursor}` });
+      clock.advance(cursor);
+    },
   );
+  const checkpoints = config.CELLGRAPH_CHECKPOINT_BUCKET
+    ? new Checkpoints({
+        bucket: config.CELLGRAPH_CHECKPOINT_BUCKET,
+        stream: config.CELLGRAPH_STREAM,
+        create: config.CELLGRAPH_CREATE_STREAM,
+        intervalEvents: config.CELLGRAPH_CHECKPOINT_INTERVAL_EVENTS,
+        intervalMs: config.CELLGRAPH_CHECKPOINT_INTERVAL_MS,
+        keep: config.CELLGRAPH_CHECKPOINT_KEEP,
+        logger,
+        projection,
+      })
+    : undefined;
   const nats = new NatsConnector({ settings: natsSettings(config, natsUrl), logger });
   const source = new JetStreamSource(
     {
@@ -75,6 +94,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
         duplicate: projection.counts.duplicates,
         rejected: projection.counts.rejected,
       }),
+      ...(checkpoints ? { checkpoints } : {}),
     },
     nats,
     ingestor,
