@@ -16,6 +16,8 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_PORT', '1.5', /int/i],
   ['CELLGRAPH_LOG_LEVEL', 'verbose', /trace.*silent|expected one of/is],
   ['CELLGRAPH_EMBEDDED_NATS', 'sometimes', /auto.*never/s],
+  ['CELLGRAPH_SLOW_OPERATION_MS', '0', /1/],
+  ['CELLGRAPH_LOG_OPERATIONS_PER_SECOND', '-1', /0/],
   ['CELLGRAPH_REPLAY_BATCH', '0', /1/],
   ['CELLGRAPH_CONSUMER_HEARTBEAT_MS', '100', /500/],
   ['CELLGRAPH_STALL_TIMEOUT_MS', '-1', /500/],
