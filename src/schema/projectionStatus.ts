@@ -1,6 +1,7 @@
 import type { ReplayProgressSnapshot } from '../events/streamStatus.js';
 import { DigestCache } from '../projection/digest.js';
 import type { FieldDrop, Rejection } from '../projection/projection.js';
+import { requireAdmin } from './access.js';
 import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
 
@@ -42,7 +43,8 @@ const SkippedTypeRef = builder.objectRef<{ type: string; count: number }>('Skipp
 });
 
 const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implement({
-  description: "State of this replica's projection and of its stream.",
+  description:
+    "State of this replica's projection and of its stream. Counts, digest, rejections and skipped types span every tenant: admin only (FORBIDDEN otherwise).",
   fields: (t) => ({
     stream: t.string({ resolve: (_p, _a, ctx) => ctx.streamName }),
     seq: t.field({ type: 'Seq', description: 'Highest seq applied.', resolve: (p) => p.readAt }),
@@ -63,48 +65,85 @@ const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implem
     connected: t.boolean({ resolve: (_p, _a, ctx) => ctx.sourceStatus().connected }),
     lastError: t.string({ nullable: true, resolve: (_p, _a, ctx) => ctx.sourceStatus().lastError }),
     replay: t.field({ type: ReplayProgressRef, resolve: (_p, _a, ctx) => ctx.sourceStatus().replay }),
-    cellCount: t.int({ resolve: (_p, _a, ctx) => ctx.projection.cells.size }),
-    formationCount: t.int({ resolve: (_p, _a, ctx) => ctx.projection.formations.size }),
+    cellCount: t.int({
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.cellCount');
+        return ctx.projection.cells.size;
+      },
+    }),
+    formationCount: t.int({
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.formationCount');
+        return ctx.projection.formations.size;
+      },
+    }),
     applied: t.int({
       description: 'Events that changed a record.',
-      resolve: (_p, _a, ctx) => ctx.projection.counts.applied,
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.applied');
+        return ctx.projection.counts.applied;
+      },
     }),
     duplicates: t.int({
       description: 'Re-published events (same CloudEvent id) dropped without effect.',
-      resolve: (_p, _a, ctx) => ctx.projection.counts.duplicates,
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.duplicates');
+        return ctx.projection.counts.duplicates;
+      },
     }),
     skipped: t.int({
       description: 'Valid events of types cellgraph does not project.',
-      resolve: (_p, _a, ctx) => ctx.projection.counts.skipped,
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.skipped');
+        return ctx.projection.counts.skipped;
+      },
     }),
     rejected: t.int({
       description: 'Malformed events: counted and skipped.',
-      resolve: (_p, _a, ctx) => ctx.projection.counts.rejected,
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.rejected');
+        return ctx.projection.counts.rejected;
+      },
     }),
     droppedFields: t.int({
       description: 'Optional fields dropped from applied events because they broke their rule.',
-      resolve: (_p, _a, ctx) => ctx.projection.droppedFieldCount,
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.droppedFields');
+        return ctx.projection.droppedFieldCount;
+      },
     }),
     skippedTypes: t.field({
       type: [SkippedTypeRef],
-      resolve: (_p, _a, ctx) => [...ctx.projection.skippedByType].map(([type, count]) => ({ type, count })),
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.skippedTypes');
+        return [...ctx.projection.skippedByType].map(([type, count]) => ({ type, count }));
+      },
     }),
     digest: t.string({
       description:
         'SHA-256 of every record and the counts. Replicas at the same seq have the same digest; compare them to prove convergence.',
       // Fields of one query resolve in the same turn of the event loop, before the next message is applied,
       // so the digest is of the projection at `seq`.
-      resolve: (_p, _a, ctx) => digests.get(ctx.projection),
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.digest');
+        return digests.get(ctx.projection);
+      },
     }),
     recentRejections: t.field({
       type: [RejectionRef],
       description: 'Most recent rejections, newest first.',
-      resolve: (_p, _a, ctx) => ctx.projection.recentRejections(),
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.recentRejections');
+        return ctx.projection.recentRejections();
+      },
     }),
     recentDroppedFields: t.field({
       type: [DroppedFieldRef],
       description: 'Most recent dropped fields, newest first.',
-      resolve: (_p, _a, ctx) => ctx.projection.recentFieldDrops(),
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.recentDroppedFields');
+        return ctx.projection.recentFieldDrops();
+      },
     }),
   }),
 });
