@@ -97,6 +97,7 @@ const status = () => ({
   ready: true,
   replay: { done: true } as never,
   lastError: null,
+  checkpoint: null as never,
 });
 const hub = new LiveHub(projection, {
   bookmarkIntervalMs: 60_000,

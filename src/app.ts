@@ -8,6 +8,7 @@ import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
 import { createCellgraphYoga } from './server/yoga.js';
+import { Checkpoints } from './source/checkpoints.js';
 import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
 import { JetStreamSource } from './source/jetstreamSource.js';
@@ -53,7 +54,25 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       // Subscribers' views and resume points belong to the old stream: tell them to re-snapshot.
       hub.failAll({ code: 'STREAM_RESET', reason });
     },
+    (cursor) => {
+      // The state jumped to a checkpoint's seq without deltas: a subscription opened before (the first
+      // moments of boot) would never hear of those cells, so it re-snapshots like after a reset.
+      hub.failAll({ code: 'STREAM_RESET', reason: `state loaded from a checkpoint at seq ${cursor}` });
+      clock.advance(cursor);
+    },
   );
+  const checkpoints = config.CELLGRAPH_CHECKPOINT_BUCKET
+    ? new Checkpoints({
+        bucket: config.CELLGRAPH_CHECKPOINT_BUCKET,
+        stream: config.CELLGRAPH_STREAM,
+        create: config.CELLGRAPH_CREATE_STREAM,
+        intervalEvents: config.CELLGRAPH_CHECKPOINT_INTERVAL_EVENTS,
+        intervalMs: config.CELLGRAPH_CHECKPOINT_INTERVAL_MS,
+        keep: config.CELLGRAPH_CHECKPOINT_KEEP,
+        logger,
+        projection,
+      })
+    : undefined;
   const nats = new NatsConnector({ settings: natsSettings(config, natsUrl), logger });
   const source = new JetStreamSource(
     {
@@ -64,6 +83,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       heartbeatMs: config.CELLGRAPH_CONSUMER_HEARTBEAT_MS,
       stallTimeoutMs: config.CELLGRAPH_STALL_TIMEOUT_MS,
       logger,
+      ...(checkpoints ? { checkpoints } : {}),
     },
     nats,
     ingestor,

@@ -118,6 +118,19 @@ export const configSchema = z.object({
   /** Events pending in the stream but none received for this long: the consumer is restarted from the cursor. */
   CELLGRAPH_STALL_TIMEOUT_MS: int(500, 600_000).default(10_000),
   CELLGRAPH_DEDUP_WINDOW: int(0, 10_000_000).default(100_000),
+
+  // --- checkpoints (a JetStream Object Store bucket next to the stream) ------
+  /** Bucket of projection checkpoints; empty disables them (boot then always replays from seq 1). */
+  CELLGRAPH_CHECKPOINT_BUCKET: z
+    .string()
+    .regex(/^[-\w]*$/, 'must be a bucket name (letters, digits, - and _), or empty to disable checkpoints')
+    .default('cellgraph-checkpoints'),
+  /** A checkpoint is written after this many stream messages since the last one... */
+  CELLGRAPH_CHECKPOINT_INTERVAL_EVENTS: int(1, 1_000_000_000).default(100_000),
+  /** ...or after this long, whichever comes first, and only when something changed. */
+  CELLGRAPH_CHECKPOINT_INTERVAL_MS: int(1_000, 86_400_000).default(600_000),
+  /** How many checkpoints of the stream are kept (newest first). */
+  CELLGRAPH_CHECKPOINT_KEEP: int(1, 100).default(3),
   CELLGRAPH_DEFAULT_PAGE_SIZE: int(1, 1000).default(100),
   CELLGRAPH_MAX_PAGE_SIZE: int(1, 1000).default(1000),
   CELLGRAPH_GRAPHIQL: bool.default(true),
@@ -186,7 +199,12 @@ export class ConfigError extends Error {}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty variables count as unset, as in most twelve-factor tools.
-  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('CELLGRAPH_') && v !== ''));
+  // Except the checkpoint bucket, where empty is how checkpoints are turned off.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(
+      ([k, v]) => k.startsWith('CELLGRAPH_') && (v !== '' || k === 'CELLGRAPH_CHECKPOINT_BUCKET'),
+    ),
+  );
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);

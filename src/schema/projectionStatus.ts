@@ -1,4 +1,4 @@
-import type { ReplayProgressSnapshot } from '../events/streamStatus.js';
+import type { CheckpointStatus, ReplayProgressSnapshot } from '../events/streamStatus.js';
 import { DigestCache } from '../projection/digest.js';
 import type { FieldDrop, Rejection } from '../projection/projection.js';
 import { requireAdmin } from './access.js';
@@ -11,6 +11,10 @@ const ReplayProgressRef = builder.objectRef<ReplayProgressSnapshot>('ReplayProgr
   description: 'Boot replay: from the seq applied at start to the stream last seq read at boot.',
   fields: (t) => ({
     target: t.expose('target', { type: 'Seq', description: 'Stream last seq read at boot.' }),
+    from: t.expose('from', {
+      type: 'Seq',
+      description: 'The cursor the replay began from: 0, or the seq of the checkpoint loaded first.',
+    }),
     done: t.exposeBoolean('done'),
     percent: t.exposeFloat('percent'),
     eventsPerSecond: t.exposeFloat('eventsPerSecond'),
@@ -42,6 +46,65 @@ const SkippedTypeRef = builder.objectRef<{ type: string; count: number }>('Skipp
   fields: (t) => ({ type: t.exposeString('type'), count: t.exposeInt('count') }),
 });
 
+const StateOriginEnum = builder.enumType('StateOrigin', {
+  description: "Where a replica's projection came from.",
+  values: {
+    CHECKPOINT: { value: 'CHECKPOINT', description: 'Loaded from a checkpoint, then the rest of the stream replayed.' },
+    FULL_REPLAY: { value: 'FULL_REPLAY', description: 'Replayed from the first seq of the stream.' },
+  } as const,
+});
+
+type CheckpointRow = NonNullable<CheckpointStatus['lastWritten']> | NonNullable<CheckpointStatus['loadedFrom']>;
+
+const CheckpointRef = builder.objectRef<CheckpointRow>('Checkpoint').implement({
+  description: 'A checkpoint of the projection in the checkpoint bucket.',
+  fields: (t) => ({
+    seq: t.expose('seq', { type: 'Seq', description: 'The stream seq it holds the projection at.' }),
+    writtenAt: t.expose('writtenAt', { type: 'DateTime' }),
+    cells: t.exposeInt('cells'),
+    bytes: t.exposeInt('bytes', { description: 'Compressed size in the bucket.' }),
+    durationMs: t.float({
+      nullable: true,
+      description: 'How long writing it took (only for one this replica wrote).',
+      resolve: (c) => ('durationMs' in c ? c.durationMs : null),
+    }),
+    longestPauseMs: t.float({
+      nullable: true,
+      description: 'The longest the write held the event loop (ingest and queries wait that long at most).',
+      resolve: (c) => ('longestPauseMs' in c ? c.longestPauseMs : null),
+    }),
+  }),
+});
+
+const CheckpointLoadRef = builder.objectRef<NonNullable<CheckpointStatus['loading']>>('CheckpointLoad').implement({
+  fields: (t) => ({
+    seq: t.expose('seq', { type: 'Seq' }),
+    cells: t.exposeInt('cells'),
+    cellsLoaded: t.exposeInt('cellsLoaded'),
+  }),
+});
+
+const CheckpointRefusalRef = builder.objectRef<CheckpointStatus['refused'][number]>('CheckpointRefusal').implement({
+  description: 'A checkpoint (or the bucket, when seq is null) that boot could not use, and why.',
+  fields: (t) => ({
+    seq: t.expose('seq', { type: 'Seq', nullable: true }),
+    reason: t.exposeString('reason'),
+  }),
+});
+
+const CheckpointsRef = builder.objectRef<CheckpointStatus>('Checkpoints').implement({
+  description: "This replica's checkpoints: where its state came from and the last one it wrote.",
+  fields: (t) => ({
+    bucket: t.exposeString('bucket', { nullable: true, description: 'Null when checkpoints are disabled.' }),
+    origin: t.field({ type: StateOriginEnum, resolve: (c) => c.origin }),
+    loadedFrom: t.field({ type: CheckpointRef, nullable: true, resolve: (c) => c.loadedFrom }),
+    loading: t.field({ type: CheckpointLoadRef, nullable: true, resolve: (c) => c.loading }),
+    refused: t.field({ type: [CheckpointRefusalRef], resolve: (c) => c.refused }),
+    lastWritten: t.field({ type: CheckpointRef, nullable: true, resolve: (c) => c.lastWritten }),
+    lastWriteError: t.exposeString('lastWriteError', { nullable: true }),
+  }),
+});
+
 const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implement({
   description:
     "State of this replica's projection and of its stream. Counts, digest, rejections and skipped types span every tenant: admin only (FORBIDDEN otherwise).",
@@ -65,6 +128,13 @@ const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implem
     connected: t.boolean({ resolve: (_p, _a, ctx) => ctx.sourceStatus().connected }),
     lastError: t.string({ nullable: true, resolve: (_p, _a, ctx) => ctx.sourceStatus().lastError }),
     replay: t.field({ type: ReplayProgressRef, resolve: (_p, _a, ctx) => ctx.sourceStatus().replay }),
+    checkpoints: t.field({
+      type: CheckpointsRef,
+      resolve: (_p, _a, ctx) => {
+        requireAdmin(ctx, 'projection.checkpoints');
+        return ctx.sourceStatus().checkpoint;
+      },
+    }),
     cellCount: t.int({
       resolve: (_p, _a, ctx) => {
         requireAdmin(ctx, 'projection.cellCount');

@@ -109,6 +109,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
             ready: status.ready,
             seq: options.context.projection.cursor,
             streamLastSeq: status.streamLastSeq,
+            // Boot shows the checkpoint load (checkpoint.loading), then the replay of the rest (replay).
+            checkpoint: status.checkpoint,
             replay: status.replay,
             // Why it is not ready when the cause is NATS (refused credentials, TLS…): scrubbed of secrets at the source.
             lastError: status.lastError,

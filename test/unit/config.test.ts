@@ -20,6 +20,10 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_CONSUMER_HEARTBEAT_MS', '100', /500/],
   ['CELLGRAPH_STALL_TIMEOUT_MS', '-1', /500/],
   ['CELLGRAPH_DEDUP_WINDOW', '-1', /0/],
+  ['CELLGRAPH_CHECKPOINT_BUCKET', 'a.b', /bucket name/],
+  ['CELLGRAPH_CHECKPOINT_INTERVAL_EVENTS', '0', /1/],
+  ['CELLGRAPH_CHECKPOINT_INTERVAL_MS', '999', /1000/],
+  ['CELLGRAPH_CHECKPOINT_KEEP', '0', /1/],
   ['CELLGRAPH_DEFAULT_PAGE_SIZE', '0', /1/],
   ['CELLGRAPH_MAX_PAGE_SIZE', '1001', /1000/],
   ['CELLGRAPH_GRAPHIQL', 'on', /must be true or false/],
@@ -97,6 +101,11 @@ describe('loadConfig', () => {
     const line = message.split('\n').find((l) => new RegExp(`^\\s+${variable}(\\.\\d+)?: `).test(l));
     expect(line, message).toBeDefined();
     expect(line).toMatch(why);
+  });
+
+  it('an empty checkpoint bucket disables checkpoints; unset is the default bucket', () => {
+    expect(loadConfig({ CELLGRAPH_CHECKPOINT_BUCKET: '' }).CELLGRAPH_CHECKPOINT_BUCKET).toBe('');
+    expect(loadConfig({}).CELLGRAPH_CHECKPOINT_BUCKET).toBe('cellgraph-checkpoints');
   });
 
   it('covers every variable of the schema', () => {
