@@ -10,7 +10,7 @@ import WebSocket from 'ws'; // Node 20 has no global WebSocket; browsers and Nod
 const CELL = gql`
   query Cell($id: String!) {
     cells(filter: { ids: [$id] }, first: 1) {
-      cursor
+      seq
       edges { node { id state lastSeq } }
     }
   }
@@ -45,8 +45,8 @@ export function createApolloClient(url: string, token?: string) {
 /** The cell now, then its changes until it reaches `state`. */
 export async function watchCellUntil(url: string, id: string, state: string, token?: string) {
   const client = createApolloClient(url, token);
-  // The connection's `cursor` is the seq the answer was read at: subscribe from there, nothing is missed.
-  const { data } = await client.query<{ cells: { cursor: number; edges: { node: CellRecord }[] } }>({
+  // The connection's `seq` is the seq the answer was read at: subscribe from there, nothing is missed.
+  const { data } = await client.query<{ cells: { seq: number; edges: { node: CellRecord }[] } }>({
     query: CELL,
     variables: { id },
     fetchPolicy: 'network-only',
@@ -57,7 +57,7 @@ export async function watchCellUntil(url: string, id: string, state: string, tok
       const subscription = client
         .subscribe<{ cell: { kind: string; seq: number; cell: CellRecord | null } }>({
           query: WATCH,
-          variables: { id, after: data!.cells.cursor },
+          variables: { id, after: data!.cells.seq },
         })
         .subscribe({
           next: ({ data: message, error }) => {

@@ -10,7 +10,7 @@ export interface Cell {
   lastSeq: number;
 }
 interface Page {
-  cells: { cursor: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Cell }[] };
+  cells: { seq: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Cell }[] };
 }
 interface Change {
   cells: { kind: string; seq: number; id: string | null; cell: Cell | null };
@@ -18,7 +18,7 @@ interface Change {
 
 const PAGE = `query Page($after: String) {
   cells(first: 1000, after: $after) {
-    cursor
+    seq
     pageInfo { hasNextPage endCursor }
     edges { node { id state lastSeq } }
   }
@@ -39,7 +39,7 @@ export async function followCells(url: string, token?: string, untilSeq = Number
     });
   const cells = new Map<string, Cell>();
 
-  // 1. The current cells, read at one seq (the connection's `cursor`); every page must come from the same one.
+  // 1. The current cells, read at one seq (the connection's `seq`); every page must come from the same one.
   let client = connect();
   let seq = 0;
   let after: string | null = null;
@@ -49,8 +49,8 @@ export async function followCells(url: string, token?: string, untilSeq = Number
       .next();
     const page: Page['cells'] | undefined = value?.data?.cells;
     if (!page) throw new Error(`query failed: ${JSON.stringify(value?.errors)}`);
-    if (seq && page.cursor !== seq) throw new Error('the projection moved while paging: start again');
-    seq = page.cursor;
+    if (seq && page.seq !== seq) throw new Error('the projection moved while paging: start again');
+    seq = page.seq;
     for (const { node } of page.edges) cells.set(node.id, node);
     after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
   } while (after);

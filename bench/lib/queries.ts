@@ -13,7 +13,7 @@ import {
 
 export const CELL_FIELDS = `id specId runId state status formationId tenantId startedAt destroyedAt outcome exitCode terminalState reason durationMs firstSeq lastSeq updatedAt eventCount`;
 
-export const CELLS_QUERY = `query BenchCells { cells(first: 50) { cursor pageInfo { hasNextPage endCursor } edges { cursor node { ${CELL_FIELDS} } } } }`;
+export const CELLS_QUERY = `query BenchCells { cells(first: 50) { seq pageInfo { hasNextPage endCursor } edges { cursor node { ${CELL_FIELDS} } } } }`;
 
 export const CELL_QUERY = `query BenchCell($id: String!) { cell(id: $id) { ${CELL_FIELDS} } }`;
 

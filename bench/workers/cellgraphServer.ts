@@ -47,7 +47,7 @@ function bareServer(projection: Projection): http.Server {
       body = {
         data: {
           cells: {
-            cursor: projection.cursor,
+            seq: projection.cursor,
             pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
             edges,
           },

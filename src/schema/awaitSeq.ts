@@ -6,7 +6,7 @@ import { apiError, ErrorCode } from './errors.js';
  * Returns once this replica has applied `seq`. A client that read from a
  * replica further ahead would otherwise see the past here; past the
  * configured wait it fails with CURSOR_AHEAD, naming the argument and the
- * cursor reached, so the client can retry or go elsewhere.
+ * seq reached, so the client can retry or go elsewhere.
  */
 export async function awaitSeq(
   ctx: AppContext,
@@ -18,6 +18,6 @@ export async function awaitSeq(
   throw apiError(
     ErrorCode.CURSOR_AHEAD,
     `This replica has applied up to seq ${ctx.projection.cursor}, behind the requested ${argument} ${seq}. Retry, or ask another replica.`,
-    { cursor: ctx.projection.cursor, [argument]: seq },
+    { seq: ctx.projection.cursor, [argument]: seq },
   );
 }

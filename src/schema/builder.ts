@@ -17,8 +17,8 @@ export const builder = new SchemaBuilder<{
   DefaultNodeNullability: false;
   // What every connection resolver returns besides edges and pageInfo (declared as fields in connection.ts).
   Connection: {
-    /** Projection cursor the page was read at. */
-    cursor: number;
+    /** Projection seq (highest applied) the page was read at. */
+    seq: number;
     /** Counted only when the field is selected: it can cost a pass over the projection. */
     totalCount: () => number;
   };

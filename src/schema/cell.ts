@@ -92,7 +92,7 @@ export const CellOrderInput = builder.inputType('CellOrder', {
   }),
 });
 
-const CellCountsRef = builder.objectRef<CellCounts & { cursor: number }>('CellCounts').implement({
+const CellCountsRef = builder.objectRef<CellCounts & { seq: number }>('CellCounts').implement({
   fields: (t) => ({
     total: t.exposeInt('total'),
     pending: t.int({ resolve: (c) => c.byState.pending }),
@@ -100,7 +100,7 @@ const CellCountsRef = builder.objectRef<CellCounts & { cursor: number }>('CellCo
     destroyed: t.int({ resolve: (c) => c.byState.destroyed }),
     succeeded: t.int({ description: 'Destroyed with outcome succeeded.', resolve: (c) => c.byOutcome.succeeded }),
     failed: t.int({ description: 'Destroyed with outcome failed.', resolve: (c) => c.byOutcome.failed }),
-    cursor: t.expose('cursor', { type: 'Seq', description: 'Projection cursor the counts were read at.' }),
+    seq: t.expose('seq', { type: 'Seq', description: 'Projection seq (highest applied) the counts were read at.' }),
   }),
 });
 
@@ -131,7 +131,7 @@ export function resolveCellConnection(
     return encodeCursor(orderName, key.key, key.id);
   };
   return connectionOf(page.cells, cursorOf, page, {
-    cursor: ctx.projection.cursor,
+    seq: ctx.projection.cursor,
     totalCount: () => countCells(ctx.projection, selection),
   });
 }
@@ -143,8 +143,7 @@ export const CellConnectionRef = builder.connectionObject(
     name: 'CellConnection',
     fields: connectionFields({
       totalCount: 'How many cells match the filter (all pages).',
-      cursor:
-        'Projection cursor (highest applied seq) this page was read at. Subscribe with after: cursor for a gap-free handoff.',
+      seq: 'Projection seq (highest applied) this page was read at. Subscribe with after: seq for a gap-free handoff.',
     }),
   },
   { name: 'CellEdge' },
@@ -198,7 +197,7 @@ builder.queryFields((t) => ({
       await awaitSeq(ctx, 'minSeq', minSeq);
       return {
         ...countCellsBy(ctx.projection, toCellSelection(filter, ctx.visibility)),
-        cursor: ctx.projection.cursor,
+        seq: ctx.projection.cursor,
       };
     },
   }),

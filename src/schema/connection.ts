@@ -1,18 +1,18 @@
-// The parts every Relay connection of this API shares: its extra fields (totalCount, cursor) and its page shape.
+// The parts every Relay connection of this API shares: its extra fields (totalCount, seq) and its page shape.
 import type { builder } from './builder.js';
 
 type Types = typeof builder.$inferSchemaTypes;
 type ConnectionExtras = Types['Connection'];
 
 /**
- * `fields` for a connection type: totalCount and the projection cursor the
+ * `fields` for a connection type: totalCount and the projection seq the
  * page was read at. The builder's Connection type makes every connection
  * resolver return both, so these resolvers read them without a cast.
  */
-export function connectionFields(descriptions: { totalCount?: string; cursor?: string } = {}) {
+export function connectionFields(descriptions: { totalCount?: string; seq?: string } = {}) {
   return <Shape extends ConnectionExtras>(t: PothosSchemaTypes.ObjectFieldBuilder<Types, Shape>) => ({
     totalCount: t.int({ description: descriptions.totalCount, resolve: (connection) => connection.totalCount() }),
-    cursor: t.field({ type: 'Seq', description: descriptions.cursor, resolve: (connection) => connection.cursor }),
+    seq: t.field({ type: 'Seq', description: descriptions.seq, resolve: (connection) => connection.seq }),
   });
 }
 

@@ -97,7 +97,7 @@ builder.queryFields((t) => ({
           hasPreviousPage: first !== null ? after !== null : all.length > size,
         };
         return connectionOf(nodes, (node) => encodeCursor('FORMATION', node.firstSeq, node.id), page, {
-          cursor: projection.cursor,
+          seq: projection.cursor,
           totalCount: () => matching.length,
         });
       },

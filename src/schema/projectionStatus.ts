@@ -8,7 +8,7 @@ import { builder } from './builder.js';
 const digests = new DigestCache();
 
 const ReplayProgressRef = builder.objectRef<ReplayProgressSnapshot>('ReplayProgress').implement({
-  description: 'Boot replay: from the cursor at start to the stream last seq read at boot.',
+  description: 'Boot replay: from the seq applied at start to the stream last seq read at boot.',
   fields: (t) => ({
     target: t.expose('target', { type: 'Seq', description: 'Stream last seq read at boot.' }),
     from: t.expose('from', {
@@ -110,7 +110,7 @@ const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implem
     "State of this replica's projection and of its stream. Counts, digest, rejections and skipped types span every tenant: admin only (FORBIDDEN otherwise).",
   fields: (t) => ({
     stream: t.string({ resolve: (_p, _a, ctx) => ctx.streamName }),
-    cursor: t.field({ type: 'Seq', description: 'Highest seq applied.', resolve: (p) => p.readAt }),
+    seq: t.field({ type: 'Seq', description: 'Highest seq applied.', resolve: (p) => p.readAt }),
     streamLastSeq: t.field({
       type: 'Seq',
       description: 'Last seq of the stream, as last seen.',
@@ -118,7 +118,7 @@ const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implem
     }),
     lag: t.field({
       type: 'Seq',
-      description: 'streamLastSeq - cursor: events stored but not applied yet.',
+      description: 'streamLastSeq - seq: events stored but not applied yet.',
       resolve: (p, _a, ctx) => Math.max(0, ctx.sourceStatus().streamLastSeq - p.readAt),
     }),
     ready: t.boolean({
@@ -191,9 +191,9 @@ const ProjectionRef = builder.objectRef<{ readAt: number }>('Projection').implem
     }),
     digest: t.string({
       description:
-        'SHA-256 of every record and the counts. Replicas at the same cursor have the same digest; compare them to prove convergence.',
+        'SHA-256 of every record and the counts. Replicas at the same seq have the same digest; compare them to prove convergence.',
       // Fields of one query resolve in the same turn of the event loop, before the next message is applied,
-      // so the digest is of the projection at `cursor`.
+      // so the digest is of the projection at `seq`.
       resolve: (_p, _a, ctx) => {
         requireAdmin(ctx, 'projection.digest');
         return digests.get(ctx.projection);

@@ -26,7 +26,7 @@ function toSeq(value: unknown): number {
 export const SeqScalar = new GraphQLScalarType<number, number>({
   name: 'Seq',
   description:
-    'A JetStream stream sequence number: the cursor and version of everything. A JSON number, exact up to 2^53-1; input also accepts a decimal string.',
+    'A JetStream stream sequence number: the position and version of everything. A JSON number, exact up to 2^53-1; input also accepts a decimal string.',
   serialize: toSeq,
   parseValue: toSeq,
   parseLiteral(ast: ValueNode) {

@@ -28,11 +28,11 @@ export const StreamEventRef = builder.objectRef<StreamEvent>('StreamEvent').impl
 });
 
 const EventPageRef = builder
-  .objectRef<{ events: StreamEvent[]; cursor: number; hasMore: boolean }>('EventPage')
+  .objectRef<{ events: StreamEvent[]; seq: number; hasMore: boolean }>('EventPage')
   .implement({
     fields: (t) => ({
       events: t.expose('events', { type: [StreamEventRef] }),
-      cursor: t.expose('cursor', { type: 'Seq', description: 'Highest seq examined: pass it as after to read on.' }),
+      seq: t.expose('seq', { type: 'Seq', description: 'Highest seq examined: pass it as after to read on.' }),
       hasMore: t.exposeBoolean('hasMore'),
     }),
   });
@@ -42,7 +42,7 @@ const SCAN_LIMIT = 10_000;
 builder.queryField('events', (t) =>
   t.field({
     type: EventPageRef,
-    description: `Raw events read back from the stream, seq > after. With types, at most ${SCAN_LIMIT} messages are examined per call; continue from cursor.`,
+    description: `Raw events read back from the stream, seq > after. With types, at most ${SCAN_LIMIT} messages are examined per call; continue from the page's seq.`,
     args: {
       after: t.arg({ type: 'Seq', defaultValue: 0, required: true }),
       first: t.arg.int({ defaultValue: 100, required: true }),
@@ -53,10 +53,11 @@ builder.queryField('events', (t) =>
       requireAdmin(ctx, 'The raw events feed');
       pageSize({ first }, ctx);
       try {
-        return await ctx.events.read(after, first, {
+        const page = await ctx.events.read(after, first, {
           types: types ? new Set(types.map(shortTypeName)) : undefined,
           scanLimit: types ? SCAN_LIMIT : first,
         });
+        return { events: page.events, seq: page.cursor, hasMore: page.hasMore };
       } catch (error) {
         if (error instanceof StreamUnavailableError) throw streamUnavailableError();
         throw error;

@@ -40,11 +40,25 @@ const EventFeedKindEnum = builder.enumType('EventFeedKind', {
 });
 
 const IncludeEnum = builder.enumType('SubscriptionInclude', {
+  description:
+    'What a cell subscription sends before SYNCED. Left out: SNAPSHOT without `after` (like a Kubernetes watch without a resource version), CHANGES with it.',
   values: {
     SNAPSHOT: { description: 'Every matching cell first (when `after` is not given), then SYNCED, then live changes.' },
-    CHANGES: { description: 'Only changes: since `after` when given, else from now.' },
+    CHANGES: { description: 'Only changes: since `after` when given, else from now (SYNCED comes at once).' },
   } as const,
 });
+
+/**
+ * decided: without `after` a cell subscription starts with the matching cells
+ * (a naive live view must not miss the cells that existed before it
+ * subscribed); with `after`, the changes since then. `include` overrides.
+ */
+function wantsSnapshot(include: 'SNAPSHOT' | 'CHANGES' | null | undefined, after: number | null | undefined): boolean {
+  return (include ?? (after == null ? 'SNAPSHOT' : 'CHANGES')) === 'SNAPSHOT';
+}
+
+const includeArg =
+  'SNAPSHOT: the matching cells first; CHANGES: only changes. Default: SNAPSHOT without `after`, CHANGES with it.';
 
 type CellChangeMessage = Exclude<CellFeedMessage, FeedError>;
 type EventMessage = Exclude<EventFeedMessage, FeedError>;
@@ -121,9 +135,9 @@ function catchUpOf(
   ctx: AppContext,
   selection: CellSelection,
   after: number | null | undefined,
-  include: 'SNAPSHOT' | 'CHANGES',
+  include: 'SNAPSHOT' | 'CHANGES' | null | undefined,
 ) {
-  const options = { after, snapshot: include === 'SNAPSHOT', group: liveGroup(selection.filter, ctx) };
+  const options = { after, snapshot: wantsSnapshot(include, after), group: liveGroup(selection.filter, ctx) };
   if (ctx.visibility.all) return options;
   return { ...options, candidates: candidates(ctx.projection, new CellSelection(null, ctx.visibility)) };
 }
@@ -150,10 +164,10 @@ builder.subscriptionFields((t) => ({
   cells: t.field({
     type: CellChangeRef,
     description:
-      'Changes to the cells matching a filter: catch-up (snapshot, or changes since after), SYNCED, then live changes and idle BOOKMARKs.',
+      'Changes to the cells matching a filter: catch-up (without after: every matching cell; with after: the changes since then), SYNCED, then live changes and idle BOOKMARKs.',
     args: {
       filter: t.arg({ type: CellFilterInput }),
-      include: t.arg({ type: IncludeEnum, defaultValue: 'CHANGES', required: true }),
+      include: t.arg({ type: IncludeEnum, description: includeArg }),
       after: t.arg({ type: 'Seq', description: afterArg }),
     },
     subscribe: async (_root, { filter, include, after }, ctx) => {
@@ -170,7 +184,7 @@ builder.subscriptionFields((t) => ({
       'The `cells` subscription delivered in batches: each message carries every change pending for this subscriber (up to maxBatch), fewer and fuller frames for busy dashboards. Resume with after: <seq of the last batch>.',
     args: {
       filter: t.arg({ type: CellFilterInput }),
-      include: t.arg({ type: IncludeEnum, defaultValue: 'CHANGES', required: true }),
+      include: t.arg({ type: IncludeEnum, description: includeArg }),
       after: t.arg({ type: 'Seq', description: afterArg }),
       maxBatch: t.arg.int({
         defaultValue: 500,

@@ -86,7 +86,7 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
           // A browser cannot put a bearer token on a WebSocket upgrade; SSE goes
           // through fetch and carries the Authorization set in GraphiQL's headers.
           subscriptionsProtocol: authRequired ? 'SSE' : 'WS',
-          defaultQuery: `# Cells of the CellOS event log, live.\nquery RunningCells {\n  projection { cursor ready lag }\n  cells(first: 20, filter: { state: RUNNING }) {\n    totalCount\n    cursor\n    edges { node { id specId state startedAt exitCode } }\n  }\n}\n`,
+          defaultQuery: `# Cells of the CellOS event log, live.\nquery RunningCells {\n  projection { seq ready lag }\n  cells(first: 20, filter: { state: RUNNING }) {\n    totalCount\n    seq\n    edges { node { id specId state startedAt exitCode } }\n  }\n}\n`,
           ...(authRequired ? { headers: JSON.stringify({ Authorization: 'Bearer <token>' }, null, 2) } : {}),
         }
       : false,
@@ -112,7 +112,7 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
           const status = options.context.sourceStatus();
           const body = JSON.stringify({
             ready: status.ready,
-            cursor: options.context.projection.cursor,
+            seq: options.context.projection.cursor,
             streamLastSeq: status.streamLastSeq,
             // Boot shows the checkpoint load (checkpoint.loading), then the replay of the rest (replay).
             checkpoint: status.checkpoint,

@@ -20,21 +20,21 @@ interface TableRow {
   lastSeq: number;
 }
 
-/** Every cell in the order the dashboard shows by default (first seen), read at one cursor. */
-async function cellsInFirstSeenOrder(app: TestCellgraph): Promise<{ cursor: number; cells: CellFieldsFragment[] }> {
+/** Every cell in the order the dashboard shows by default (first seen), read at one seq. */
+async function cellsInFirstSeenOrder(app: TestCellgraph): Promise<{ seq: number; cells: CellFieldsFragment[] }> {
   const cells: CellFieldsFragment[] = [];
   let after: string | null = null;
-  let cursor: number | undefined;
+  let seq: number | undefined;
   for (;;) {
     const { cells: page }: CellsPageQuery = await app.query(CellsPageDocument, {
       first: 1000,
       after,
       orderBy: { field: 'FIRST_SEEN', direction: 'ASC' },
     });
-    if (cursor !== undefined && page.cursor !== cursor) throw new Error('cursor moved while paging');
-    cursor = page.cursor;
+    if (seq !== undefined && page.seq !== seq) throw new Error('seq moved while paging');
+    seq = page.seq;
     cells.push(...page.edges.map((edge) => edge.node));
-    if (!page.pageInfo.hasNextPage) return { cursor, cells };
+    if (!page.pageInfo.hasNextPage) return { seq, cells };
     after = page.pageInfo.endCursor ?? null;
   }
 }

@@ -18,7 +18,7 @@ describe.skipIf(!haveBrowser)('GraphiQL in a real browser', () => {
 
   it('GraphiQL loads without a CDN and runs a live subscription over WebSocket', async () => {
     const { page, offsite } = await watchedPage(chromium.browser, app.url);
-    const query = 'subscription { cells(include: SNAPSHOT) { kind seq id } }';
+    const query = 'subscription { cells { kind seq id } }';
     await page.goto(`${app.url}/graphql?query=${encodeURIComponent(query)}`, { waitUntil: 'load' });
     await page.waitForSelector('.graphiql-execute-button', { timeout: 30_000 });
     await page.click('.graphiql-execute-button');

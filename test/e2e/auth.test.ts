@@ -28,7 +28,7 @@ async function post(body: unknown, headers: Record<string, string>, accept = 'ap
   return response;
 }
 
-const QUERY = { query: '{ projection { cursor ready } }' };
+const QUERY = { query: '{ projection { seq ready } }' };
 const SUBSCRIPTION = { query: 'subscription { cells(include: SNAPSHOT) { kind seq } }' };
 
 describe('HTTP', () => {

@@ -42,8 +42,8 @@ function post(body: string, headers: Record<string, string>): Promise<{ status: 
 }
 
 const body = (size: number) => {
-  const empty = JSON.stringify({ query: '{ projection { cursor } }', variables: { pad: '' } });
-  return JSON.stringify({ query: '{ projection { cursor } }', variables: { pad: 'x'.repeat(size - empty.length) } });
+  const empty = JSON.stringify({ query: '{ projection { seq } }', variables: { pad: '' } });
+  return JSON.stringify({ query: '{ projection { seq } }', variables: { pad: 'x'.repeat(size - empty.length) } });
 };
 
 describe('request body limit', () => {

@@ -29,7 +29,7 @@ const post = (app: TestCellgraph, origin: string) =>
   fetch(`${app.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin },
-    body: JSON.stringify({ query: '{ projection { cursor } }' }),
+    body: JSON.stringify({ query: '{ projection { seq } }' }),
   });
 
 const preflight = (app: TestCellgraph, origin: string) =>

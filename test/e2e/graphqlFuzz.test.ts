@@ -21,9 +21,9 @@ const VALID = [
   'query Cells($first: Int, $filter: CellFilter, $after: String) { cells(first: $first, filter: $filter, after: $after) { totalCount edges { cursor node { id state exitCode formation { id name } } } pageInfo { hasNextPage endCursor } } }',
   'query One($id: String!, $minSeq: Seq) { cell(id: $id, minSeq: $minSeq) { id state specId durationMs } }',
   'query Counts($filter: CellFilter) { cellCounts(filter: $filter) { total running destroyed failed } }',
-  'query Events($after: Seq!, $first: Int!, $types: [String!]) { events(after: $after, first: $first, types: $types) { cursor hasMore events { seq type problem } } }',
+  'query Events($after: Seq!, $first: Int!, $types: [String!]) { events(after: $after, first: $first, types: $types) { seq hasMore events { seq type problem } } }',
   'query Formations($filter: FormationFilter) { formations(filter: $filter) { edges { node { id status cells(first: 5) { totalCount } } } } }',
-  'query Status { projection(minSeq: 0) { cursor lag ready recentRejections { seq reason } } }',
+  'query Status { projection(minSeq: 0) { seq lag ready recentRejections { seq reason } } }',
   'subscription Live($filter: CellFilter, $after: Seq) { cells(filter: $filter, after: $after, include: SNAPSHOT) { kind seq cell { id } } }',
 ];
 const VOCABULARY = [
@@ -124,10 +124,9 @@ function fuzzDocument(): string {
   }
   if (roll < 0.75)
     return `{ ${'cells { edges { node { formation { cells { edges { node { '.repeat(1 + int(20))} id ${'} } } } } } } '.repeat(1 + int(20))}`;
-  if (roll < 0.8)
-    return `{ ${Array.from({ length: 1 + int(200) }, (_, i) => `a${i}: projection { cursor }`).join(' ')} }`;
+  if (roll < 0.8) return `{ ${Array.from({ length: 1 + int(200) }, (_, i) => `a${i}: projection { seq }`).join(' ')} }`;
   if (roll < 0.85)
-    return `query Q(${Array.from({ length: 1 + int(10) }, (_, i) => `$v${i}: ${pick(['Int', 'String!', 'Seq', 'CellFilter', '[Int!]!', 'Nope'])}`).join(', ')}) { projection { cursor } }`;
+    return `query Q(${Array.from({ length: 1 + int(10) }, (_, i) => `$v${i}: ${pick(['Int', 'String!', 'Seq', 'CellFilter', '[Int!]!', 'Nope'])}`).join(', ')}) { projection { seq } }`;
   return pick(VALID);
 }
 

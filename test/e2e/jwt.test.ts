@@ -50,7 +50,7 @@ afterAll(async () => {
   await idp?.close();
 });
 
-const QUERY = '{ projection { cursor } }';
+const QUERY = '{ projection { seq } }';
 const good = { iss: ISSUER, aud: AUDIENCE, tenant: 'acme' };
 
 async function ask(app: TestCellgraph, token: string | null, pathname = '/graphql') {
@@ -161,8 +161,8 @@ describe('HS256 secret and the static token', () => {
     const token = await sign({ secret: SECRET }, { tenant: 'acme' });
     const ws = connectWs(viaSecret.url, { connectionParams: { authorization: `Bearer ${token}` } });
     await ws.connected;
-    const { results } = await runWs<{ projection: { cursor: number } }>(ws.client, QUERY);
-    expect(results[0]!.data!.projection.cursor).toBeGreaterThanOrEqual(0);
+    const { results } = await runWs<{ projection: { seq: number } }>(ws.client, QUERY);
+    expect(results[0]!.data!.projection.seq).toBeGreaterThanOrEqual(0);
     await ws.dispose();
     const none = connectWs(viaSecret.url, {
       connectionParams: { authorization: `Bearer ${await sign({ secret: SECRET }, { sub: 'x' })}` },

@@ -64,20 +64,18 @@ describe('document limits over HTTP', () => {
   });
 
   it('aliases', async () => {
-    expectOk(await gql('{ a: projection { cursor } b: projection { cursor } c: projection { cursor } }'));
+    expectOk(await gql('{ a: projection { seq } b: projection { seq } c: projection { seq } }'));
     expectLimit(
-      await gql(
-        '{ a: projection { cursor } b: projection { cursor } c: projection { cursor } d: projection { cursor } }',
-      ),
+      await gql('{ a: projection { seq } b: projection { seq } c: projection { seq } d: projection { seq } }'),
       'aliases',
     );
   });
 
   it('directives', async () => {
-    expectOk(await gql('{ projection @include(if: true) { cursor @include(if: true) ready @skip(if: false) } }'));
+    expectOk(await gql('{ projection @include(if: true) { seq @include(if: true) ready @skip(if: false) } }'));
     expectLimit(
       await gql(
-        '{ projection @include(if: true) { cursor @include(if: true) ready @skip(if: false) lag @skip(if: false) } }',
+        '{ projection @include(if: true) { seq @include(if: true) ready @skip(if: false) lag @skip(if: false) } }',
       ),
       'directives',
     );
@@ -85,13 +83,13 @@ describe('document limits over HTTP', () => {
 
   it('tokens', async () => {
     // `{ projection { ... } }` is 5 tokens plus one per field.
-    const doc = (fields: number) => `{ projection { ${Array.from({ length: fields }, () => 'cursor').join(' ')} } }`;
+    const doc = (fields: number) => `{ projection { ${Array.from({ length: fields }, () => 'seq').join(' ')} } }`;
     expectOk(await gql(doc(55)));
     expectLimit(await gql(doc(56)), 'tokens');
   });
 
   it('document size, before any token is read', async () => {
-    const base = '{ projection { cursor } }';
+    const base = '{ projection { seq } }';
     const padded = (length: number) => `${base}\n#${'-'.repeat(length - base.length - 2)}`;
     expect(padded(600)).toHaveLength(600);
     expectOk(await gql(padded(600)));
@@ -122,14 +120,14 @@ describe('document limits over HTTP', () => {
   });
 
   it('page size', async () => {
-    expectOk(await gql('{ events(first: 50) { cursor } }'));
+    expectOk(await gql('{ events(first: 50) { seq } }'));
     expectLimit(await gql('{ cells(first: 51) { totalCount } }'), 'pageSize');
-    expectLimit(await gql('{ events(first: 51) { cursor } }'), 'pageSize');
+    expectLimit(await gql('{ events(first: 51) { seq } }'), 'pageSize');
   });
 
   it('request body size: 413 with its own code', async () => {
     const body = (padding: number) =>
-      JSON.stringify({ query: '{ projection { cursor } }', variables: { pad: 'x'.repeat(padding) } });
+      JSON.stringify({ query: '{ projection { seq } }', variables: { pad: 'x'.repeat(padding) } });
     const post = (text: string) =>
       fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
     const under = body(4096 - body(0).length);
@@ -158,7 +156,7 @@ describe('document limits over WebSocket', () => {
     expect(cost.results[0]!.errors![0]!.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 'cost' });
     const ok = await runWs(ws.client, 'query Page($n: Int) { cells(first: $n) { edges { node { id } } } }', { n: 33 });
     expect(ok.results[0]!.errors).toBeUndefined();
-    const tokens = await runWs(ws.client, `{ projection { ${Array.from({ length: 56 }, () => 'cursor').join(' ')} } }`);
+    const tokens = await runWs(ws.client, `{ projection { ${Array.from({ length: 56 }, () => 'seq').join(' ')} } }`);
     expect((tokens.error as { extensions?: unknown }[])[0]!.extensions).toMatchObject({
       code: 'LIMIT_EXCEEDED',
       limit: 'tokens',
@@ -241,7 +239,7 @@ describe('WebSocket transport limits', () => {
       JSON.stringify({
         id,
         type: 'subscribe',
-        payload: { query: '{ projection { cursor } }', variables: { pad: 'x'.repeat(padding) } },
+        payload: { query: '{ projection { seq } }', variables: { pad: 'x'.repeat(padding) } },
       });
     const base = subscribe('1', 0).length;
     socket.send(subscribe('1', 4096 - base));
@@ -288,12 +286,12 @@ describe('what the API reveals', () => {
   });
 
   it('CSRF: a simple GET without a preflight-forcing header is refused; JSON POST and yoga clients pass', async () => {
-    const url = `${app.url}/graphql?query=${encodeURIComponent('{ projection { cursor } }')}`;
+    const url = `${app.url}/graphql?query=${encodeURIComponent('{ projection { seq } }')}`;
     const bare = await fetch(url);
     expect(bare.status).toBe(403);
     expect(await bare.text()).toMatch(/CSRF/);
     expect((await fetch(url, { headers: { 'x-graphql-yoga-csrf': '1' } })).status).toBe(200);
-    expectOk(await gql('{ projection { cursor } }'));
+    expectOk(await gql('{ projection { seq } }'));
     const page = await fetch(`${app.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('"subscriptionsProtocol":"WS"');

@@ -116,7 +116,7 @@ describe('/metrics', () => {
         operation_type: 'query',
         operation_name: 'Named',
       }) ?? 0;
-    await runWs(ws.client, 'query Named { projection { cursor } }');
+    await runWs(ws.client, 'query Named { projection { seq } }');
     m = await scrape();
     expect(
       m.value('cellgraph_graphql_operation_duration_seconds_count', {
@@ -174,7 +174,7 @@ describe('/metrics', () => {
       const response = await fetch(`${app.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-        body: JSON.stringify({ query: `query Op${i} { projection { cursor } }` }),
+        body: JSON.stringify({ query: `query Op${i} { projection { seq } }` }),
       });
       expect(response.status).toBe(200);
       await response.arrayBuffer();

@@ -163,8 +163,8 @@ describe('queries over HTTP', () => {
   });
 
   it('projection internals, live and the raw event feed are admin-only; cursor, lag and readiness are not', async () => {
-    const status = await query('acme', '{ projection { cursor lag ready } }');
-    expect(status.data.projection).toEqual({ cursor: lastSeq, lag: 0, ready: true });
+    const status = await query('acme', '{ projection { seq lag ready } }');
+    expect(status.data.projection).toEqual({ seq: lastSeq, lag: 0, ready: true });
     for (const field of [
       'digest',
       'cellCount',

@@ -57,7 +57,7 @@ it('replicas converge (same digest at the same cursor), a client resumes across 
     // minSeq ahead of a replica: it waits for the seq (here: until the publisher gets there) and answers at or after it.
     const ahead = replicaB.projection.cursor + 300;
     const waited = await replicaB.query(DigestDocument, { minSeq: ahead });
-    expect(waited.projection.cursor).toBeGreaterThanOrEqual(ahead);
+    expect(waited.projection.seq).toBeGreaterThanOrEqual(ahead);
 
     await publishing;
     const { last } = await streamState(nats.url);
@@ -84,12 +84,12 @@ it('replicas converge (same digest at the same cursor), a client resumes across 
     await expectViewEqualsQuery(movingBA, a, last, { states: ['RUNNING', 'PENDING'] });
     expect(movingAB.resets + movingBA.resets).toBe(0);
 
-    // A minSeq no replica will reach in time: a bounded wait, then CURSOR_AHEAD with the replica's cursor.
+    // A minSeq no replica will reach in time: a bounded wait, then CURSOR_AHEAD with the replica's seq.
     const started = Date.now();
     const { body } = await a.request(DigestDocument, { minSeq: last + 1000 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'CURSOR_AHEAD', cursor: last, minSeq: last + 1000 });
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'CURSOR_AHEAD', seq: last, minSeq: last + 1000 });
 
     // A seq published while the query waits ends the wait.
     const pending = replicaB.query(DigestDocument, { minSeq: last + 1 });
@@ -98,7 +98,7 @@ it('replicas converge (same digest at the same cursor), a client resumes across 
       'query waiting for its minSeq',
     );
     await publishAll(nats.url, [cloudEvent('cell.lifecycle.v1.started', { cellId: 'late-1', specId: 's' })]);
-    expect((await pending).projection.cursor).toBe(last + 1);
+    expect((await pending).projection.seq).toBe(last + 1);
   } finally {
     await movingAB.stop();
     await movingBA.stop();

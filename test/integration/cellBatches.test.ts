@@ -31,7 +31,7 @@ const nats = useNats();
 const events = takeEvents(5000, { seed: 23, concurrentCells: 40 }).map((e) => e.event);
 
 describe('cellBatches subscription', () => {
-  it('hands over gap-free from a query cursor for several filters, a fast and a paused subscriber of the same group each ending with the right view', async () => {
+  it('hands over gap-free from a query seq for several filters, a fast and a paused subscriber of the same group each ending with the right view', async () => {
     await publishAll(nats.url, events.slice(0, 1000));
     const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
     try {
@@ -42,14 +42,14 @@ describe('cellBatches subscription', () => {
       for (const filter of [{ states: ['PENDING', 'RUNNING'] }, { state: 'RUNNING' }, null] as (CellFilter | null)[]) {
         const before = app.projection.cursor;
         await waitUntil(() => app.projection.cursor > before + 100, 'publisher progress');
-        const { cursor, cells } = await cellsOnOnePage(app, filter);
+        const { seq, cells } = await cellsOnOnePage(app, filter);
         const view = new BatchView(7);
         for (const cell of cells) view.cells.set(cell.id, cell);
-        view.lastSeq = cursor;
+        view.lastSeq = seq;
         subscribe(
           client,
           CellBatchesDocument,
-          { filter, include: 'CHANGES', after: cursor, maxBatch: 7 },
+          { filter, after: seq, maxBatch: 7 },
           (data) => view.applyBatch(data.cellBatches),
           view.recordErrors,
         );
@@ -74,8 +74,8 @@ describe('cellBatches subscription', () => {
       for (const { filter, view } of [...watchers, { filter: null, view: fast }, { filter: null, view: slow }]) {
         const fresh = await cellsOnOnePage(app, filter);
         await waitUntil(
-          () => view.lastSeq >= fresh.cursor,
-          `subscriber for ${JSON.stringify(filter)} reaching ${fresh.cursor}`,
+          () => view.lastSeq >= fresh.seq,
+          `subscriber for ${JSON.stringify(filter)} reaching ${fresh.seq}`,
         );
         expect(view.sorted()).toEqual(fresh.cells);
         expect(view.errors).toEqual([]);
@@ -97,7 +97,7 @@ describe('cellBatches subscription', () => {
       const filter = { state: 'RUNNING' } as CellFilter;
       const view = new BatchView(20);
       const first = wsClient(a.url);
-      const firstSub = subscribe(first, CellBatchesDocument, { filter, include: 'SNAPSHOT', maxBatch: 20 }, (data) =>
+      const firstSub = subscribe(first, CellBatchesDocument, { filter, maxBatch: 20 }, (data) =>
         view.applyBatch(data.cellBatches),
       );
       const start = a.projection.cursor;
@@ -111,7 +111,7 @@ describe('cellBatches subscription', () => {
       const resumeFrom = view.lastSeq;
       await waitUntil(() => a.projection.cursor > resumeFrom + 200, 'events while disconnected');
       const second = wsClient(b.url);
-      subscribe(second, CellBatchesDocument, { filter, include: 'CHANGES', after: resumeFrom, maxBatch: 20 }, (data) =>
+      subscribe(second, CellBatchesDocument, { filter, after: resumeFrom, maxBatch: 20 }, (data) =>
         view.applyBatch(data.cellBatches),
       );
       const last = Math.max(...(await publishing));

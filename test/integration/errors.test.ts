@@ -5,7 +5,7 @@ import {
   CellsPageDocument,
   FormationDocument,
   FormationsDocument,
-  ProjectionCursorDocument,
+  ProjectionSeqDocument,
   StreamEventsDocument,
 } from '../generated/graphql.js';
 import { type GraphQLResponse, startTestCellgraph, type TestCellgraph, waitReady } from '../support/cellgraph.js';
@@ -140,8 +140,8 @@ describe('bad arguments', () => {
   );
 
   it('a bad Seq literal is GRAPHQL_VALIDATION_FAILED', async () => {
-    expectCode(await rawRequest(app.url, '{ events(after: -1) { cursor } }'), 'GRAPHQL_VALIDATION_FAILED');
-    expectCode(await rawRequest(app.url, '{ events(after: 1.5) { cursor } }'), 'GRAPHQL_VALIDATION_FAILED');
+    expectCode(await rawRequest(app.url, '{ events(after: -1) { seq } }'), 'GRAPHQL_VALIDATION_FAILED');
+    expectCode(await rawRequest(app.url, '{ events(after: 1.5) { seq } }'), 'GRAPHQL_VALIDATION_FAILED');
   });
 
   it('a Seq as a decimal string is accepted', async () => {
@@ -155,10 +155,10 @@ describe('bad arguments', () => {
     const result = await app.request(CellsPageDocument, { minSeq: lastSeq + 1_000_000 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     expectCode(result, 'CURSOR_AHEAD');
-    expect(result.body.errors?.[0]?.extensions).toMatchObject({ cursor: lastSeq, minSeq: lastSeq + 1_000_000 });
+    expect(result.body.errors?.[0]?.extensions).toMatchObject({ seq: lastSeq, minSeq: lastSeq + 1_000_000 });
     for (const r of [
       await app.request(CellDocument, { id: 'c1', minSeq: lastSeq + 10 }),
-      await app.request(ProjectionCursorDocument, { minSeq: lastSeq + 10 }),
+      await app.request(ProjectionSeqDocument, { minSeq: lastSeq + 10 }),
       await app.request(CellCountsAtDocument, { minSeq: lastSeq + 10 }),
     ]) {
       expectCode(r, 'CURSOR_AHEAD');
@@ -194,10 +194,10 @@ describe('GraphiQL', () => {
 
   it('GET /graphql with a query still answers JSON', async () => {
     // A GET needs a header a browser would preflight (CSRF prevention): yoga's, as its clients send.
-    const response = await fetch(`${app.url}/graphql?query=${encodeURIComponent('{ projection { cursor } }')}`, {
+    const response = await fetch(`${app.url}/graphql?query=${encodeURIComponent('{ projection { seq } }')}`, {
       headers: { accept: 'application/graphql-response+json', 'x-graphql-yoga-csrf': '1' },
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: { projection: { cursor: lastSeq } } });
+    expect(await response.json()).toEqual({ data: { projection: { seq: lastSeq } } });
   });
 });

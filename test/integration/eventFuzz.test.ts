@@ -167,7 +167,7 @@ describe('hostile events in the stream', () => {
     // Still serving.
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
     const status = (await app.query(ProjectionStatusDocument)).projection;
-    expect(status.cursor).toBe(last);
+    expect(status.seq).toBe(last);
     expect(status.rejected).toBe(HOSTILE);
     expect(status.recentRejections.length).toBeGreaterThan(0);
     for (const rejection of status.recentRejections) expect(rejection.reason.length).toBeGreaterThan(0);

@@ -56,7 +56,7 @@ describe('client guide examples', () => {
     const before = app.projection.cursor;
     const burst = events(3000, 42);
     // One message per event on this file's own stream: the burst ends at exactly this seq.
-    const lastSeq = (await app.query(CellCountsDocument, {})).cellCounts.cursor + burst.length;
+    const lastSeq = (await app.query(CellCountsDocument, {})).cellCounts.seq + burst.length;
     expect(lastSeq).toBe(before + burst.length);
     const following = followCells(graphqlUrl, undefined, lastSeq);
     const publishing = publishAll(nats.url, burst);
@@ -84,7 +84,7 @@ describe('client guide examples', () => {
   it('graphql-sse: the running cells snapshot (token in a header) equals a fresh query', async () => {
     const { running, seq } = await runningCells(graphqlUrl);
     const fresh = await cellsOnOnePage(app, { state: 'RUNNING' });
-    expect(seq).toBe(fresh.cursor);
+    expect(seq).toBe(fresh.seq);
     expect([...running.values()].sort(byId)).toEqual(fresh.cells.map(({ id, state }) => ({ id, state })));
   });
 
@@ -92,7 +92,7 @@ describe('client guide examples', () => {
     const { counts, table, seq } = await countsAndTable(graphqlUrl);
     const fresh = await allCells(app);
     const freshCounts = (await app.query(CellCountsDocument, {})).cellCounts;
-    expect(seq).toBe(fresh.cursor);
+    expect(seq).toBe(fresh.seq);
     expect(counts).toEqual({
       total: freshCounts.total,
       running: freshCounts.running,
@@ -124,9 +124,9 @@ describe('client guide examples', () => {
     const tsx = path.join(root, 'node_modules/.bin/tsx');
     const sse = await run(tsx, [path.join(examplesDir, 'graphql-sse.ts')], { cwd: root, env });
     const running = await cellsOnOnePage(app, { state: 'RUNNING' });
-    expect(sse.stdout).toContain(`${running.cells.length} running cells as of seq ${running.cursor}`);
+    expect(sse.stdout).toContain(`${running.cells.length} running cells as of seq ${running.seq}`);
     const urql = await run(tsx, [path.join(examplesDir, 'urql.ts')], { cwd: root, env });
-    expect(urql.stdout).toContain(`cells as of seq ${running.cursor}`);
+    expect(urql.stdout).toContain(`cells as of seq ${running.seq}`);
   }, 60_000);
 
   it('the codegen settings type the custom scalars as they travel in JSON', async () => {
@@ -137,7 +137,7 @@ describe('client guide examples', () => {
     const types = outputs.find((output) => output.filename.endsWith('graphql.ts'))!.content;
     // Seq: a number out, a number or decimal string in; DateTime and UUID: strings.
     expect(types).toContain('minSeq?: number | string | null');
-    expect(types).toMatch(/export type RunningCellsQuery = .*cursor: number,/);
+    expect(types).toMatch(/export type RunningCellsQuery = .*seq: number,/);
     expect(types).toMatch(
       /export type RunningCellsQuery = .*formationId: string \| null, startedAt: string \| null, lastSeq: number/,
     );

@@ -80,7 +80,7 @@ it('with only the README read-only permissions and CELLGRAPH_CREATE_STREAM=false
       app.query(DigestDocument, { minSeq: refilled }),
       fresh.query(DigestDocument, { minSeq: refilled }),
     ]);
-    expect(a.projection.cursor).toBe(refilled);
+    expect(a.projection.seq).toBe(refilled);
     expect(a.projection).toEqual(b.projection);
   } finally {
     await watcher.stop();

@@ -163,11 +163,11 @@ describe('cell', () => {
 describe('cells', () => {
   const idsOf = (page: { edges: { node: CellFieldsFragment }[] }) => page.edges.map((e) => e.node.id);
 
-  it('lists every cell in first-seen order with totalCount and the cursor it was read at', async () => {
+  it('lists every cell in first-seen order with totalCount and the seq it was read at', async () => {
     const { cells } = await app.query(CellsPageDocument, {});
     expect(idsOf(cells)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
     expect(cells.totalCount).toBe(5);
-    expect(cells.cursor).toBe(lastSeq);
+    expect(cells.seq).toBe(lastSeq);
     expect(cells.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
   });
 
@@ -252,7 +252,7 @@ describe('cellCounts', () => {
       destroyed: 3,
       succeeded: 1,
       failed: 2,
-      cursor: lastSeq,
+      seq: lastSeq,
     });
   });
 
@@ -319,7 +319,7 @@ describe('formations', () => {
   it('lists formations in first-seen order, filtered by status, and pages them', async () => {
     const all = await app.query(FormationsDocument, {});
     expect(all.formations.edges.map((e) => e.node.id)).toEqual([F, G]);
-    expect(all.formations).toMatchObject({ totalCount: 2, cursor: lastSeq });
+    expect(all.formations).toMatchObject({ totalCount: 2, seq: lastSeq });
     const failed = await app.query(FormationsDocument, { filter: { status: 'FAILED' } });
     expect(failed.formations.edges.map((e) => e.node)).toEqual([{ id: G, name: 'adhoc', status: 'FAILED' }]);
     const byName = await app.query(FormationsDocument, { filter: { name: 'nightly' } });
@@ -333,11 +333,11 @@ describe('formations', () => {
 });
 
 describe('projection', () => {
-  it('reports cursor, counts, skipped types and recent rejections with seq and reason', async () => {
+  it('reports seq, counts, skipped types and recent rejections with seq and reason', async () => {
     const { projection } = await app.query(ProjectionStatusDocument, {});
     expect(projection).toMatchObject({
       stream: 'CELLOS_EVENTS',
-      cursor: lastSeq,
+      seq: lastSeq,
       streamLastSeq: lastSeq,
       lag: 0,
       ready: true,
@@ -351,9 +351,7 @@ describe('projection', () => {
       skippedTypes: [{ type: 'com.example.unknown.v1', count: 1 }],
       replay: { target: lastSeq, done: true, percent: 100 },
     });
-    expect(projection.applied + projection.duplicates + projection.skipped + projection.rejected).toBe(
-      projection.cursor,
-    );
+    expect(projection.applied + projection.duplicates + projection.skipped + projection.rejected).toBe(projection.seq);
     expect(projection.recentRejections).toHaveLength(2);
     expect(projection.recentRejections[0]).toMatchObject({ seq: seq['bad.exitCode'] });
     expect(projection.recentRejections[0]!.reason).toMatch(/exitCode/);
@@ -366,7 +364,7 @@ describe('events', () => {
   it('reads raw events back with their seq, subject, short type and problem', async () => {
     const { events: page } = await app.query(StreamEventsDocument, { after: 0, first: 1000 });
     expect(page.events.map((e) => e.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
-    expect(page).toMatchObject({ cursor: lastSeq, hasMore: false });
+    expect(page).toMatchObject({ seq: lastSeq, hasMore: false });
     const garbage = page.events.find((e) => e.seq === seq['garbage'])!;
     expect(garbage).toMatchObject({ event: null, type: null, subject: 'cellos.events.test.raw' });
     expect(garbage.problem).toMatch(/JSON/);
@@ -378,20 +376,20 @@ describe('events', () => {
     expect(legacy.type).toBe('cell.formation.v1.created');
   });
 
-  it('pages with after and first, and cursor continues where the page ended', async () => {
+  it('pages with after and first, and seq continues where the page ended', async () => {
     const seen: number[] = [];
     let after = 0;
     for (let i = 0; i < 100; i++) {
       const { events: page } = await app.query(StreamEventsDocument, { after, first: 4 });
       seen.push(...page.events.map((e) => e.seq));
-      expect(page.cursor).toBeGreaterThanOrEqual(after);
-      after = page.cursor;
+      expect(page.seq).toBeGreaterThanOrEqual(after);
+      after = page.seq;
       if (!page.hasMore) break;
       expect(page.events).toHaveLength(4);
     }
     expect(seen).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
     const { events: end } = await app.query(StreamEventsDocument, { after: lastSeq, first: 10 });
-    expect(end).toEqual({ events: [], cursor: lastSeq, hasMore: false });
+    expect(end).toEqual({ events: [], seq: lastSeq, hasMore: false });
   });
 
   it('filters by type, full or short spelling', async () => {
@@ -406,7 +404,7 @@ describe('events', () => {
     expect(full.events.events.map((e) => e.seq)).toEqual([seq['c2.started'], seq['c4.started']]);
     expect(full.events.hasMore).toBe(true);
     const rest = await app.query(StreamEventsDocument, {
-      after: full.events.cursor,
+      after: full.events.seq,
       first: 10,
       types: ['dev.cellos.events.cell.lifecycle.v1.started', 'io.cellos.formation.v1.failed'],
     });

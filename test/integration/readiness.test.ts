@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ProjectionCursorDocument } from '../generated/graphql.js';
+import { ProjectionSeqDocument } from '../generated/graphql.js';
 import { cellgraphForTest, waitCursor, waitReady, waitUntil } from '../support/cellgraph.js';
 import { httpStatus } from '../support/http.js';
 import { natsForTest } from '../support/nats.js';
@@ -17,8 +17,8 @@ describe('readiness', () => {
     await waitUntil(() => app.source.status().lastError !== null, 'a failed connection attempt');
     expect(await httpStatus(`${app.url}/readyz`)).toBe(503);
     expect(await httpStatus(`${app.url}/healthz`)).toBe(200);
-    const { projection } = await app.query(ProjectionCursorDocument, {});
-    expect(projection).toMatchObject({ ready: false, connected: false, cursor: 0 });
+    const { projection } = await app.query(ProjectionSeqDocument, {});
+    expect(projection).toMatchObject({ ready: false, connected: false, seq: 0 });
     expect(projection.lastError).toBeTruthy();
 
     await late.start();
@@ -29,12 +29,12 @@ describe('readiness', () => {
     ]);
     await waitReady(app, 45_000);
     await waitCursor(app, seqs.at(-1)!);
-    const after = await app.query(ProjectionCursorDocument, {});
+    const after = await app.query(ProjectionSeqDocument, {});
     expect(after.projection).toMatchObject({
       ready: true,
       connected: true,
       lastError: null,
-      cursor: seqs.at(-1),
+      seq: seqs.at(-1),
       applied: 2,
     });
     expect(app.projection.cells.size).toBe(2);
@@ -60,7 +60,7 @@ describe('readiness', () => {
     const app = await cellgraphForTest(server.url);
     await waitReady(app);
     const response = await fetch(`${app.url}/readyz`);
-    expect(await response.json()).toMatchObject({ ready: true, cursor: 0, streamLastSeq: 0 });
+    expect(await response.json()).toMatchObject({ ready: true, seq: 0, streamLastSeq: 0 });
   });
 
   it('/readyz is 503 while a large stream replays and 200 only once the cursor reached the boot target', async () => {
@@ -81,14 +81,14 @@ describe('readiness', () => {
       const response = await fetch(`${app.url}/readyz`);
       const body = (await response.json()) as {
         ready: boolean;
-        cursor: number;
+        seq: number;
         replay: { target: number; done: boolean };
       };
       statuses.push(response.status);
       // the invariant, whatever the timing: 200 iff ready, and never ready below the boot target
       expect(response.status === 200).toBe(body.ready);
       if (body.ready) {
-        expect(body.cursor).toBeGreaterThanOrEqual(target);
+        expect(body.seq).toBeGreaterThanOrEqual(target);
         expect(body.replay).toMatchObject({ target, done: true });
         break;
       }

@@ -9,7 +9,7 @@ import {
   type CellOrder,
   CellsPageDocument,
   FormationsDocument,
-  ProjectionCursorDocument,
+  ProjectionSeqDocument,
 } from '../generated/graphql.js';
 import { cellgraphForTest, type TestCellgraph, waitCursor, waitReady } from '../support/cellgraph.js';
 import { natsForTest } from '../support/nats.js';
@@ -101,15 +101,15 @@ describe('replay while publishing', () => {
       destroyed: expected.byState.destroyed,
       succeeded: expected.byOutcome.succeeded,
       failed: expected.byOutcome.failed,
-      cursor: last,
+      seq: last,
     });
-    const status = (await app.query(ProjectionCursorDocument, { minSeq: last })).projection;
-    expect(status).toMatchObject({ ...reference.counts, cursor: last, lag: 0, ready: true });
+    const status = (await app.query(ProjectionSeqDocument, { minSeq: last })).projection;
+    expect(status).toMatchObject({ ...reference.counts, seq: last, lag: 0, ready: true });
   });
 });
 
 describe('restart equivalence', () => {
-  it('a fresh replica answers `cells` exactly as the running one did at the same cursor', async () => {
+  it('a fresh replica answers `cells` exactly as the running one did at the same seq', async () => {
     const server = await natsForTest();
     const events = takeEvents(5_000, { seed: 77, concurrentCells: 80 });
     await publish(server.url, events.slice(0, 3_000));
@@ -135,7 +135,7 @@ describe('restart equivalence', () => {
     answersB.push(await allCells(b, ORDERS[0]!, x, { states: ['DESTROYED'], outcome: 'FAILED' }));
     const formationsB = await b.query(FormationsDocument, { first: 1000 });
 
-    for (const pages of [...answersA, ...answersB]) for (const page of pages) expect(page.cursor).toBe(x);
+    for (const pages of [...answersA, ...answersB]) for (const page of pages) expect(page.seq).toBe(x);
     expect(answersA[0]!.flatMap((p) => p.edges).length).toBe(a.projection.cells.size);
     expect(answersB).toEqual(answersA);
     expect(countsB).toEqual(countsA);

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CellChangesDocument, ProjectionCursorDocument } from '../generated/graphql.js';
+import { CellChangesDocument, ProjectionSeqDocument } from '../generated/graphql.js';
 import { startTestCellgraph, stopOnce, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
 import { cloudEvent, publishAll } from '../support/publish.js';
@@ -98,7 +98,7 @@ describe('graceful shutdown', () => {
     }).then((r) => r.text());
     expect(sseText).toContain('"code":"SHUTTING_DOWN"');
 
-    expect((await app.query(ProjectionCursorDocument)).projection.cursor).toBe(app.projection.cursor);
+    expect((await app.query(ProjectionSeqDocument)).projection.seq).toBe(app.projection.cursor);
     await ws.dispose();
   });
 });

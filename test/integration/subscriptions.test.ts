@@ -29,7 +29,36 @@ const events = takeEvents(6000, { seed: 11, concurrentCells: 40 }).map((e) => e.
 const publishHistory = (count: number) => publishAll(nats.url, events.slice(0, count));
 
 describe('cells subscription', () => {
-  it('hands over gap-free from a query cursor to a subscription, for several filters, while a publisher runs', async () => {
+  it('without after starts with the cells that already match, then SYNCED; with after, only the changes since', async () => {
+    await publishHistory(800);
+    const app = await startTestCellgraph(nats.url);
+    try {
+      await app.source.whenReady();
+      const filter: CellFilter = { state: 'RUNNING' };
+      const { seq, cells } = await cellsOnOnePage(app, filter);
+      expect(cells.length).toBeGreaterThan(0);
+      const client = wsClient(app.url);
+      // No `after`, no `include`: the view is complete at SYNCED, without a query first.
+      const fresh = watchCells(client, { filter });
+      await waitUntil(() => fresh.view.synced, 'snapshot synced');
+      expect(fresh.view.sorted()).toEqual(cells);
+      expect(fresh.view.messages.at(-1)).toMatchObject({ kind: 'SYNCED', seq });
+      // With `after` at the projection's seq nothing changed since: SYNCED alone.
+      const resumed = watchCells(client, { filter, after: seq });
+      await waitUntil(() => resumed.view.synced, 'resume synced');
+      expect(resumed.view.messages.map((m) => m.kind)).toEqual(['SYNCED']);
+      // include: CHANGES without after keeps the old "from now" behaviour.
+      const fromNow = watchCells(client, { filter, include: 'CHANGES' });
+      await waitUntil(() => fromNow.view.synced, 'changes synced');
+      expect(fromNow.view.messages.map((m) => m.kind)).toEqual(['SYNCED']);
+      for (const watch of [fresh, resumed, fromNow]) expect(watch.view.errors).toEqual([]);
+      await client.dispose();
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('hands over gap-free from a query seq to a subscription, for several filters, while a publisher runs', async () => {
     await publishHistory(1500);
     const app = await startTestCellgraph(nats.url, { CELLGRAPH_BOOKMARK_INTERVAL_MS: '200' });
     try {
@@ -47,14 +76,14 @@ describe('cells subscription', () => {
         // Let the publisher move between handovers, so each happens mid-stream.
         const before = app.projection.cursor;
         await waitUntil(() => app.projection.cursor > before + 100, 'publisher progress');
-        const { cursor, cells } = await cellsOnOnePage(app, filter);
+        const { seq, cells } = await cellsOnOnePage(app, filter);
         const view = new CellView();
         for (const cell of cells) view.cells.set(cell.id, cell);
-        view.lastSeq = cursor;
+        view.lastSeq = seq;
         subscribe(
           client,
           CellChangesDocument,
-          { filter, include: 'CHANGES', after: cursor },
+          { filter, after: seq },
           (data) => view.apply(data.cells),
           view.recordErrors,
         );
@@ -66,8 +95,8 @@ describe('cells subscription', () => {
       for (const { filter, view } of watchers) {
         const fresh = await cellsOnOnePage(app, filter);
         await waitUntil(
-          () => view.lastSeq >= fresh.cursor,
-          `subscriber for ${JSON.stringify(filter)} reaching ${fresh.cursor}`,
+          () => view.lastSeq >= fresh.seq,
+          `subscriber for ${JSON.stringify(filter)} reaching ${fresh.seq}`,
         );
         expect(view.sorted()).toEqual(fresh.cells);
         expect(view.errors).toEqual([]);
@@ -86,13 +115,11 @@ describe('cells subscription', () => {
       await Promise.all([a.source.whenReady(), b.source.whenReady()]);
       const filter = { state: 'RUNNING' } as CellFilter;
       const steady = wsClient(a.url);
-      const steadyWatch = watchCells(steady, { filter, include: 'SNAPSHOT' });
+      const steadyWatch = watchCells(steady, { filter });
 
       const moving = new CellView();
       const first = wsClient(a.url);
-      const firstSub = subscribe(first, CellChangesDocument, { filter, include: 'SNAPSHOT' }, (data) =>
-        moving.apply(data.cells),
-      );
+      const firstSub = subscribe(first, CellChangesDocument, { filter }, (data) => moving.apply(data.cells));
       const publishing = publishInBackground(nats.url, events.slice(4500, 6000), 1000);
       await waitUntil(
         () => moving.synced && moving.lastSeq > a.projection.cursor - 50 && a.projection.cursor > 4700,
@@ -105,9 +132,7 @@ describe('cells subscription', () => {
       await waitUntil(() => a.projection.cursor > resumeFrom + 200, 'events while disconnected');
 
       const second = wsClient(b.url);
-      subscribe(second, CellChangesDocument, { filter, include: 'CHANGES', after: resumeFrom }, (data) =>
-        moving.apply(data.cells),
-      );
+      subscribe(second, CellChangesDocument, { filter, after: resumeFrom }, (data) => moving.apply(data.cells));
       const last = Math.max(...(await publishing));
       await waitUntil(() => a.projection.cursor >= last && b.projection.cursor >= last, 'both replicas caught up');
       const fresh = await cellsOnOnePage(b, filter);
@@ -277,7 +302,7 @@ describe('graceful shutdown', () => {
     );
     const client = wsClient(url);
     const view = new CellView();
-    const sub = subscribe(client, CellChangesDocument, { include: 'SNAPSHOT' }, (data) => view.apply(data.cells));
+    const sub = subscribe(client, CellChangesDocument, {}, (data) => view.apply(data.cells));
     await waitUntil(() => view.synced, 'snapshot delivered');
     const lastBefore = view.lastSeq;
     child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-// Reading every cell of a cellgraph at one cursor, sorted by id, to compare with a subscriber's view.
+// Reading every cell of a cellgraph at one seq, sorted by id, to compare with a subscriber's view.
 import { expect } from 'vitest';
 import {
   type CellFieldsFragment,
@@ -10,15 +10,15 @@ import type { TestCellgraph } from './cellgraph.js';
 
 export const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** Every cell (all pages) read at one cursor; fails if the cursor moved between pages. */
+/** Every cell (all pages) read at one seq; fails if the projection moved between pages. */
 export async function allCells(
   app: TestCellgraph,
   minSeq?: number,
   filter: CellFilter | null = null,
-): Promise<{ cursor: number; cells: CellFieldsFragment[] }> {
+): Promise<{ seq: number; cells: CellFieldsFragment[] }> {
   const cells: CellFieldsFragment[] = [];
   let after: string | null = null;
-  let cursor: number | undefined;
+  let seq: number | undefined;
   for (;;) {
     const result: CellsPageQuery = await app.query(CellsPageDocument, {
       filter,
@@ -27,22 +27,21 @@ export async function allCells(
       minSeq: minSeq ?? null,
     });
     const page = result.cells;
-    if (cursor !== undefined && page.cursor !== cursor)
-      throw new Error(`cursor moved while paging: ${cursor} → ${page.cursor}`);
-    cursor = page.cursor;
+    if (seq !== undefined && page.seq !== seq) throw new Error(`seq moved while paging: ${seq} → ${page.seq}`);
+    seq = page.seq;
     cells.push(...page.edges.map((e) => e.node));
     if (!page.pageInfo.hasNextPage) break;
     after = page.pageInfo.endCursor;
   }
-  return { cursor: cursor!, cells: cells.sort(byId) };
+  return { seq: seq!, cells: cells.sort(byId) };
 }
 
 /** The cells matching `filter`, which the test expects to fit on one page of 1,000 (it fails otherwise). */
 export async function cellsOnOnePage(
   app: TestCellgraph,
   filter: CellFilter | null,
-): Promise<{ cursor: number; cells: CellFieldsFragment[] }> {
+): Promise<{ seq: number; cells: CellFieldsFragment[] }> {
   const page = await app.query(CellsPageDocument, { filter, first: 1000 });
   expect(page.cells.totalCount).toBeLessThanOrEqual(1000);
-  return { cursor: page.cells.cursor, cells: page.cells.edges.map((e) => e.node).sort(byId) };
+  return { seq: page.cells.seq, cells: page.cells.edges.map((e) => e.node).sort(byId) };
 }

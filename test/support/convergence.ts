@@ -10,7 +10,7 @@ import type { CellView } from './subscriber.js';
 
 export interface DigestResult {
   projection: {
-    cursor: number;
+    seq: number;
     digest: string;
     ready: boolean;
     applied: number;
@@ -23,7 +23,7 @@ export interface DigestResult {
 /** Query.projection with the digest (kept here, not in test/operations, so it needs no codegen). */
 export const DigestDocument: TypedDocumentNode<DigestResult, { minSeq?: number | null }> = parse(`
   query FaultDigest($minSeq: Seq) {
-    projection(minSeq: $minSeq) { cursor digest ready applied duplicates skipped rejected }
+    projection(minSeq: $minSeq) { seq digest ready applied duplicates skipped rejected }
   }
 `);
 
@@ -55,11 +55,11 @@ export async function expectEqualsFreshReplay(
       app.query(DigestDocument, { minSeq: last }),
       fresh.query(DigestDocument, { minSeq: last }),
     ]);
-    expect(a.projection.cursor).toBe(last);
-    expect(b.projection.cursor).toBe(last);
+    expect(a.projection.seq).toBe(last);
+    expect(b.projection.seq).toBe(last);
     const [cellsA, cellsB] = await Promise.all([allCells(app, last), allCells(fresh, last)]);
-    expect(cellsA.cursor).toBe(last);
-    expect(cellsB.cursor).toBe(last);
+    expect(cellsA.seq).toBe(last);
+    expect(cellsB.seq).toBe(last);
     expect(cellsA.cells).toEqual(cellsB.cells);
     expect(a.projection).toEqual(b.projection);
     return { last, cells: cellsB.cells };
@@ -81,7 +81,7 @@ export async function expectViewEqualsQuery(
     20_000,
   );
   const fresh = await allCells(app, seq, filter);
-  expect(fresh.cursor).toBe(seq);
+  expect(fresh.seq).toBe(seq);
   expect(watcher.problems).toEqual([]);
   expect(watcher.view.sorted()).toEqual(fresh.cells);
 }

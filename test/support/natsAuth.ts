@@ -1,7 +1,7 @@
 // What every NATS authentication mode's test proves: cellgraph connects and reads with the right secret, and with a wrong one is refused, says why, retries, and never shows the secret.
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { expect } from 'vitest';
-import { ProjectionCursorDocument } from '../generated/graphql.js';
+import { ProjectionSeqDocument } from '../generated/graphql.js';
 import { cellgraphForTest, waitCursor, waitReady, waitUntil } from './cellgraph.js';
 import { captureLogs } from './logs.js';
 import { cloudEvent, publishAll } from './publish.js';
@@ -19,7 +19,7 @@ export async function expectConnectsAndReads(
     cloudEvent('cell.lifecycle.v1.started', { cellId: 'auth-cell-2', specId: 'spec' }),
   ]);
   await waitCursor(app, seqs.at(-1) as number);
-  const { projection } = await app.query(ProjectionCursorDocument);
+  const { projection } = await app.query(ProjectionSeqDocument);
   expect(projection).toMatchObject({ connected: true, lastError: null, ready: true });
 }
 
@@ -48,7 +48,7 @@ export async function expectRefused(
   expect(readyz.status).toBe(503);
   expect(JSON.parse(readyBody)).toMatchObject({ ready: false, lastError: expect.stringMatching(reason) });
 
-  const { status, body } = await app.request(ProjectionCursorDocument);
+  const { status, body } = await app.request(ProjectionSeqDocument);
   expect(status).toBe(200);
   expect(body.data?.projection).toMatchObject({
     connected: false,

@@ -66,10 +66,7 @@ export class ResumingWatcher {
     if (this.stopped) return;
     const generation = ++this.generation;
     this.client ??= createClient({ url: wsUrl(this.url), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
-    const variables =
-      after === undefined
-        ? { filter: this.filter, include: 'SNAPSHOT' as const }
-        : { filter: this.filter, include: 'CHANGES' as const, after };
+    const variables = after === undefined ? { filter: this.filter } : { filter: this.filter, after };
     let ended = false;
     const again = (how: 'resume' | 'reset' | 'retry') => {
       if (ended || this.stopped || generation !== this.generation) return;

@@ -12,9 +12,9 @@ import { ReplayProgress } from '../../src/source/replayProgress.js';
 
 const CELL = `id specId runId state status formationId tenantId startedAt destroyedAt outcome exitCode terminalState reason durationMs firstSeq lastSeq updatedAt eventCount`;
 const QUERIES = [
-  `{ cells(first: 50) { totalCount cursor pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { ${CELL} formation { id name status } } } } }`,
+  `{ cells(first: 50) { totalCount seq pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { ${CELL} formation { id name status } } } } }`,
   `{ cells(last: 7, orderBy: { field: DESTROYED_AT, direction: DESC }, filter: { states: [DESTROYED] }) { edges { cursor node { id destroyedAt outcome } } } }`,
-  `{ cellCounts { total pending running destroyed succeeded failed cursor } }`,
+  `{ cellCounts { total pending running destroyed succeeded failed seq } }`,
   `{ formations(first: 5) { edges { node { id name status document cells(first: 3) { totalCount edges { node { id } } } } } } }`,
   `{ cells(first: 2000) { totalCount } }`,
   `{ cells(first: 1, after: "bad") { totalCount } }`,

@@ -57,8 +57,9 @@ export type FormationStatus =
   | 'PENDING'
   | 'RUNNING';
 
+/** What a cell subscription sends before SYNCED. Left out: SNAPSHOT without `after` (like a Kubernetes watch without a resource version), CHANGES with it. */
 export type SubscriptionInclude =
-  /** Only changes: since `after` when given, else from now. */
+  /** Only changes: since `after` when given, else from now (SYNCED comes at once). */
   | 'CHANGES'
   /** Every matching cell first (when `after` is not given), then SYNCED, then live changes. */
   | 'SNAPSHOT';
