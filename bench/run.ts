@@ -66,7 +66,7 @@ export function benchOptions(argv: string[]): BenchOptions {
   const quick = values.quick ?? false;
   return {
     quick,
-    only: new Set((values.only ?? 'replay,queries,fanout,memory').split(',').map((s) => s.trim())),
+    only: new Set((values.only ?? 'replay,boot,checkpoint,queries,fanout,memory').split(',').map((s) => s.trim())),
     events: Number(values.events ?? (quick ? 20_000 : 1_000_000)),
     runs: Number(values.runs ?? (quick ? 1 : 2)),
     queryConnections: 10,
@@ -120,7 +120,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const nats = await startBenchNats();
   log(`bench: nats-server at ${nats.url}`);
   try {
-    const needStream = options.only.has('replay') || options.only.has('queries');
+    const needStream = options.only.has('replay') || options.only.has('queries') || options.only.has('boot');
     let lastSeq = 0;
     if (needStream) {
       await createBenchStream(nats.url);
@@ -138,9 +138,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (needStream) {
       const base: number[] = [];
       const subject: number[] = [];
+      const baseCpu: number[] = [];
+      const subjectCpu: number[] = [];
+      const pairs: string[] = [];
       let replayed: WorkerMessage | undefined;
       const runs = options.only.has('replay') ? options.runs : 0;
       for (let run = 0; run < runs || (run === 0 && !serving && options.only.has('queries')); run++) {
+        const loadAtPair = os.loadavg()[0]!;
         if (options.only.has('replay')) {
           const b = spawn('replayBaseline', {
             url: nats.url,
@@ -150,6 +154,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           });
           const done = await b.next('done');
           base.push(done['eventsPerSecond'] as number);
+          baseCpu.push(((done['cpuMs'] as number) * 1000) / (done['events'] as number));
           rss['replay baseline'] = done['rss'] as number;
           log(`bench: replay baseline run ${run + 1}: ${fmt(done['eventsPerSecond'] as number)} events/s`);
         }
@@ -161,9 +166,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           target: lastSeq,
           batch: options.batch,
           serve,
+          // The replay itself: never a checkpoint (the boot section measures those).
+          env: { CELLGRAPH_CHECKPOINT_BUCKET: '' },
         });
         replayed = await s.next('replayed');
         subject.push(replayed['eventsPerSecond'] as number);
+        subjectCpu.push(((replayed['cpuMs'] as number) * 1000) / (replayed['events'] as number));
+        if (options.only.has('replay'))
+          pairs.push(
+            `pair ${run + 1}: load ${loadAtPair.toFixed(2)}, baseline ${fmt(base.at(-1)!)} events/s (${baseCpu.at(-1)!.toFixed(1)} µs CPU/event), cellgraph ${fmt(subject.at(-1)!)} events/s (${subjectCpu.at(-1)!.toFixed(1)} µs CPU/event), ratio ${x(ratio(subject.at(-1)!, base.at(-1)!))}`,
+          );
         rss['cellgraph after replay'] = replayed['rss'] as number;
         log(
           `bench: replay cellgraph run ${run + 1}: ${fmt(replayed['eventsPerSecond'] as number)} events/s (${fmt(replayed['cells'] as number)} cells)`,
@@ -187,6 +199,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           ratio: x(ratio(c, b)),
           target: '>= 0.90x',
         });
+        rows.push({
+          section: 'replay',
+          metric: 'CPU µs per event (process CPU time / events, median)',
+          cellgraph: median(subjectCpu).toFixed(1),
+          baseline: median(baseCpu).toFixed(1),
+          ratio: x(ratio(median(baseCpu), median(subjectCpu))),
+          target: '>= 0.90x',
+        });
+        notes.push(`Replay pairs (1-minute load average when each pair started): ${pairs.join('; ')}.`);
         const lines = (replayed?.['progressLines'] as Record<string, unknown>[] | undefined) ?? [];
         const progress = lines.filter((l) => l['msg'] === 'replay progress');
         const sample = progress[Math.floor(progress.length / 2)];
@@ -197,6 +218,107 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
               : ' (replay shorter than the 1 s log interval).'),
         );
       }
+    }
+
+    // 1b. Boot-to-ready with a checkpoint vs without, same stream, interleaved pairs.
+    if (needStream && options.only.has('boot')) {
+      const bucket = { CELLGRAPH_CHECKPOINT_BUCKET: 'bench-checkpoints' };
+      const boot = (env: Record<string, string>, waitCheckpoint = false) =>
+        spawn('cellgraphServer', {
+          url: nats.url,
+          stream: BENCH_STREAM,
+          target: lastSeq,
+          batch: options.batch,
+          serve: false,
+          waitCheckpoint,
+          env,
+        });
+      const writer = boot(
+        { ...bucket, CELLGRAPH_CHECKPOINT_INTERVAL_EVENTS: String(Math.min(100_000, lastSeq)) },
+        true,
+      );
+      await writer.next('replayed');
+      const written = await writer.next('checkpoint');
+      if (written['error']) throw new Error(`checkpoint not written: ${written['error']}`);
+      log(
+        `bench: checkpoint at seq ${written['seq']}: ${fmtBytes(written['bytes'] as number)}, ${fmt(written['cells'] as number)} cells, ${written['durationMs']} ms, longest pause ${written['longestPauseMs']} ms`,
+      );
+      const without: WorkerMessage[] = [];
+      const withCheckpoint: WorkerMessage[] = [];
+      const pairs: string[] = [];
+      for (let run = 0; run < options.runs; run++) {
+        const loadAtPair = os.loadavg()[0]!;
+        const a = await boot({ CELLGRAPH_CHECKPOINT_BUCKET: '' }).next('replayed');
+        const b = await boot(bucket).next('replayed');
+        if (b['origin'] !== 'CHECKPOINT')
+          throw new Error(`boot did not use the checkpoint: ${JSON.stringify(b['refused'])}`);
+        without.push(a);
+        withCheckpoint.push(b);
+        pairs.push(
+          `pair ${run + 1}: load ${loadAtPair.toFixed(2)}, full replay ${(a['seconds'] as number).toFixed(2)} s (${fmt(a['cpuMs'] as number)} ms CPU), checkpoint ${(b['seconds'] as number).toFixed(2)} s (${fmt(b['cpuMs'] as number)} ms CPU), ${x(ratio(a['seconds'] as number, b['seconds'] as number))}`,
+        );
+        log(`bench: boot ${pairs.at(-1)}`);
+      }
+      raw['boot'] = { written, without, withCheckpoint };
+      const secs = (list: WorkerMessage[]) => median(list.map((m) => m['seconds'] as number));
+      const cpu = (list: WorkerMessage[]) => median(list.map((m) => m['cpuMs'] as number));
+      rows.push({
+        section: 'boot',
+        metric: `boot-to-ready, ${fmt(lastSeq)} events: full replay vs from a checkpoint at the last seq (median of ${options.runs}; s)`,
+        cellgraph: secs(withCheckpoint).toFixed(2),
+        baseline: secs(without).toFixed(2),
+        ratio: x(ratio(secs(without), secs(withCheckpoint))),
+        target: '>= 10x',
+      });
+      rows.push({
+        section: 'boot',
+        metric: 'boot CPU time, ms (full replay vs from a checkpoint)',
+        cellgraph: fmt(cpu(withCheckpoint)),
+        baseline: fmt(cpu(without)),
+        ratio: x(ratio(cpu(without), cpu(withCheckpoint))),
+        target: '',
+      });
+      rows.push({
+        section: 'boot',
+        metric: `checkpoint written to the bucket: ${fmt(written['cells'] as number)} cells, bytes (per cell) / write time / longest event-loop hold`,
+        cellgraph: `${fmtBytes(written['bytes'] as number)} (${fmt((written['bytes'] as number) / (written['cells'] as number))} B) / ${fmt(written['durationMs'] as number)} ms / ${written['longestPauseMs']} ms`,
+        baseline: '',
+        ratio: '',
+        target: 'pause: a few ms',
+      });
+      notes.push(`Boot pairs (1-minute load average when each pair started): ${pairs.join('; ')}.`);
+    }
+
+    // 1c. A checkpoint of a 1M-cell projection: size, write stall under ingest, load time.
+    if (options.only.has('checkpoint')) {
+      const loadAtRun = os.loadavg()[0]!;
+      const done = await spawn('checkpointCells', { cells: options.memoryCells }).next('done');
+      raw['checkpoint'] = { ...done, load: loadAtRun };
+      log(`bench: checkpoint of ${fmt(done['cells'] as number)} cells: ${JSON.stringify(done)}`);
+      rows.push({
+        section: 'checkpoint',
+        metric: `checkpoint of ${fmt(done['cells'] as number)} cells: bytes per cell (gzip)`,
+        cellgraph: fmt(done['bytesPerCell'] as number),
+        baseline: '',
+        ratio: '',
+        target: '',
+      });
+      rows.push({
+        section: 'checkpoint',
+        metric: `writing it while ingest applies 20 events/ms: longest event-loop stall / writer's longest slice / pin (load ${loadAtRun.toFixed(2)})`,
+        cellgraph: `${ms(done['maxLoopDelayMs'])} / ${ms(done['longestSliceMs'])} / ${ms(done['pinMs'])}`,
+        baseline: '',
+        ratio: '',
+        target: 'a few ms',
+      });
+      rows.push({
+        section: 'checkpoint',
+        metric: 'write time (CPU) / load time incl. checksum and digest (CPU)',
+        cellgraph: `${(done['writeSeconds'] as number).toFixed(1)} s (${fmt(done['writeCpuMs'] as number)} ms) / ${(done['loadSeconds'] as number).toFixed(1)} s (${fmt(done['loadCpuMs'] as number)} ms)`,
+        baseline: '',
+        ratio: '',
+        target: '',
+      });
     }
 
     // 2. Queries against the last cellgraph, bare and GraphQL interleaved per round.

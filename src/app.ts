@@ -1,3 +1,5 @@
+import { tracingEnabled } from './cli/telemetry.js';
+import { cellgraphVersion, natsClientVersion } from './cli/version.js';
 import type { Config } from './config.js';
 import { CursorClock } from './live/cursorClock.js';
 import { LiveHub } from './live/hub.js';
@@ -7,7 +9,10 @@ import { Authenticator } from './server/auth/authenticator.js';
 import { DashboardAssets } from './server/dashboardAssets.js';
 import { type RunningHttpServer, startHttpServer } from './server/httpServer.js';
 import { Metrics } from './server/metrics.js';
+import { OperationLog } from './server/plugins/operationLog.js';
+import { useTracing } from './server/plugins/tracing.js';
 import { createCellgraphYoga } from './server/yoga.js';
+import { Checkpoints } from './source/checkpoints.js';
 import { EventReader } from './source/eventReader.js';
 import { Ingestor } from './source/ingest.js';
 import { JetStreamSource } from './source/jetstreamSource.js';
@@ -53,7 +58,25 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       // Subscribers' views and resume points belong to the old stream: tell them to re-snapshot.
       hub.failAll({ code: 'STREAM_RESET', reason });
     },
+    (cursor) => {
+      // The state jumped to a checkpoint's seq without deltas: a subscription opened before (the first
+      // moments of boot) would never hear of those cells, so it re-snapshots like after a reset.
+      hub.failAll({ code: 'STREAM_RESET', reason: `state loaded from a checkpoint at seq ${cursor}` });
+      clock.advance(cursor);
+    },
   );
+  const checkpoints = config.CELLGRAPH_CHECKPOINT_BUCKET
+    ? new Checkpoints({
+        bucket: config.CELLGRAPH_CHECKPOINT_BUCKET,
+        stream: config.CELLGRAPH_STREAM,
+        create: config.CELLGRAPH_CREATE_STREAM,
+        intervalEvents: config.CELLGRAPH_CHECKPOINT_INTERVAL_EVENTS,
+        intervalMs: config.CELLGRAPH_CHECKPOINT_INTERVAL_MS,
+        keep: config.CELLGRAPH_CHECKPOINT_KEEP,
+        logger,
+        projection,
+      })
+    : undefined;
   const nats = new NatsConnector({ settings: natsSettings(config, natsUrl), logger });
   const source = new JetStreamSource(
     {
@@ -64,6 +87,14 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       heartbeatMs: config.CELLGRAPH_CONSUMER_HEARTBEAT_MS,
       stallTimeoutMs: config.CELLGRAPH_STALL_TIMEOUT_MS,
       logger,
+      traceBatches: tracingEnabled,
+      outcomeCounts: () => ({
+        applied: projection.counts.applied,
+        skipped: projection.counts.skipped,
+        duplicate: projection.counts.duplicates,
+        rejected: projection.counts.rejected,
+      }),
+      ...(checkpoints ? { checkpoints } : {}),
     },
     nats,
     ingestor,
@@ -81,6 +112,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     projection,
     sourceStatus: () => source.status(),
     liveStats: () => hub.stats(),
+    build: { version: cellgraphVersion(), natsClient: natsClientVersion() },
     consumerStats: () => source.consumerStats(),
   });
   const authenticator = new Authenticator(config);
@@ -90,12 +122,26 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       'neither CELLGRAPH_TOKEN nor a JWT key is set: the API, WebSocket and /metrics are open to anyone who can reach this address',
     );
   }
-  const yoga = createCellgraphYoga({ context, metrics, authenticator });
+  const operationLog = new OperationLog({
+    logger,
+    slowMs: config.CELLGRAPH_SLOW_OPERATION_MS,
+    perSecond: config.CELLGRAPH_LOG_OPERATIONS_PER_SECOND,
+    onErrors: (codes) => metrics.countErrors(codes),
+  });
+  const yoga = createCellgraphYoga({
+    context,
+    metrics,
+    authenticator,
+    operationLog,
+    // Spans only when OTEL_EXPORTER_OTLP_ENDPOINT turned tracing on (cli/telemetry): off, the plugin is not there.
+    ...(tracingEnabled() ? { plugins: [useTracing()] } : {}),
+  });
   const http = await startHttpServer({
     yoga,
     host: config.CELLGRAPH_HOST,
     port: config.CELLGRAPH_PORT,
     logger,
+    operationLog,
     keepAliveMs: config.CELLGRAPH_WS_KEEPALIVE_MS,
     metrics,
     wsMaxPayload: config.CELLGRAPH_WS_MAX_PAYLOAD,

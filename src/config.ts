@@ -1,4 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs';
+import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { NatsUrlError, parseNatsUrl } from './util/natsUrl.js';
 
@@ -109,8 +110,15 @@ export const configSchema = z.object({
   CELLGRAPH_HOST: z.string().min(1).default('127.0.0.1'),
   CELLGRAPH_PORT: int(0, 65535).default(4000),
   CELLGRAPH_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  /** auto: start a local nats-server only when no URL is set and nothing listens on 4222. */
-  CELLGRAPH_EMBEDDED_NATS: z.enum(['auto', 'never']).default('auto'),
+  /** GraphQL operations at least this slow are logged at warn. */
+  CELLGRAPH_SLOW_OPERATION_MS: int(1, 3_600_000).default(1_000),
+  /** Ordinary (info) operation log lines per second; beyond it they are counted, and the count logged. 0: none. */
+  CELLGRAPH_LOG_OPERATIONS_PER_SECOND: int(0, 1_000_000).default(100),
+  /**
+   * auto: without a URL, use NATS on 127.0.0.1:4222 or start a local nats-server there. Unset means auto under
+   * `serve --dev` (`npm start`) and never in production, where a missing URL refuses to start instead.
+   */
+  CELLGRAPH_EMBEDDED_NATS: z.enum(['auto', 'never']).optional(),
   CELLGRAPH_DATA_DIR: z.string().min(1).default('.cellgraph'),
   CELLGRAPH_REPLAY_BATCH: int(1, 100_000).default(10_000),
   /** Idle heartbeat of the JetStream consumer: a dead or paused server is noticed after two missed ones. */
@@ -118,6 +126,19 @@ export const configSchema = z.object({
   /** Events pending in the stream but none received for this long: the consumer is restarted from the cursor. */
   CELLGRAPH_STALL_TIMEOUT_MS: int(500, 600_000).default(10_000),
   CELLGRAPH_DEDUP_WINDOW: int(0, 10_000_000).default(100_000),
+
+  // --- checkpoints (a JetStream Object Store bucket next to the stream) ------
+  /** Bucket of projection checkpoints; empty disables them (boot then always replays from seq 1). */
+  CELLGRAPH_CHECKPOINT_BUCKET: z
+    .string()
+    .regex(/^[-\w]*$/, 'must be a bucket name (letters, digits, - and _), or empty to disable checkpoints')
+    .default('cellgraph-checkpoints'),
+  /** A checkpoint is written after this many stream messages since the last one... */
+  CELLGRAPH_CHECKPOINT_INTERVAL_EVENTS: int(1, 1_000_000_000).default(100_000),
+  /** ...or after this long, whichever comes first, and only when something changed. */
+  CELLGRAPH_CHECKPOINT_INTERVAL_MS: int(1_000, 86_400_000).default(600_000),
+  /** How many checkpoints of the stream are kept (newest first). */
+  CELLGRAPH_CHECKPOINT_KEEP: int(1, 100).default(3),
   CELLGRAPH_DEFAULT_PAGE_SIZE: int(1, 1000).default(100),
   CELLGRAPH_MAX_PAGE_SIZE: int(1, 1000).default(1000),
   CELLGRAPH_GRAPHIQL: bool.default(true),
@@ -186,7 +207,12 @@ export class ConfigError extends Error {}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty variables count as unset, as in most twelve-factor tools.
-  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('CELLGRAPH_') && v !== ''));
+  // Except the checkpoint bucket, where empty is how checkpoints are turned off.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(
+      ([k, v]) => k.startsWith('CELLGRAPH_') && (v !== '' || k === 'CELLGRAPH_CHECKPOINT_BUCKET'),
+    ),
+  );
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
@@ -216,6 +242,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   return config;
+}
+
+/** A set `CELLGRAPH_*` variable that is no setting, with the known one it most resembles. */
+export interface UnknownVariable {
+  name: string;
+  /** The closest known variable, when it is close enough to be what was meant. */
+  didYouMean?: string;
+}
+
+/**
+ * `CELLGRAPH_*` variables that configure nothing: a typo (`CELLGRAPH_MAX_COSTS`) would otherwise leave the
+ * default silently in force. Close means at most a third of the name's length in edits (at least 2).
+ */
+export function unknownVariables(env: Record<string, string | undefined> = process.env): UnknownVariable[] {
+  const known = Object.keys(configSchema.shape);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('CELLGRAPH_') && !known.includes(name))
+    .sort()
+    .map((name) => {
+      const match = closest(name, known);
+      const close = distance(name, match) <= Math.max(2, Math.floor(name.length / 3));
+      return close ? { name, didYouMean: match } : { name };
+    });
 }
 
 /** True when callers must authenticate: a static token or a JWT key is configured. */

@@ -24,6 +24,8 @@ interface Args {
   batch?: number;
   env?: Record<string, string>;
   serve: boolean;
+  /** After the replay, wait for the first checkpoint this process writes and report it. */
+  waitCheckpoint?: boolean;
 }
 
 /** The record as the GraphQL selection returns it (derived fields included), so both serve the same bytes. */
@@ -88,17 +90,24 @@ runWorker(async () => {
     ...args.env,
   });
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const app = await startCellgraph(config, args.url, logger);
   await app.source.whenReady();
   // whenReady resolves on the boot target; wait for the benchmark's own target too.
   while (app.projection.cursor < args.target) await new Promise((r) => setTimeout(r, 1));
   const seconds = (performance.now() - started) / 1000;
+  const bootCpu = process.cpuUsage(cpuStart);
   const events = app.projection.cursor;
   const memory = process.memoryUsage();
+  const { checkpoint, replay } = app.source.status();
   report({
     type: 'replayed',
     events,
     seconds,
+    cpuMs: (bootCpu.user + bootCpu.system) / 1000,
+    origin: checkpoint.origin,
+    replayedFrom: replay.from,
+    refused: checkpoint.refused,
     eventsPerSecond: events / seconds,
     cells: app.projection.cellCount,
     counts: app.projection.counts,
@@ -106,6 +115,12 @@ runWorker(async () => {
     heapUsed: memory.heapUsed,
     progressLines,
   });
+  if (args.waitCheckpoint) {
+    while (!app.source.status().checkpoint.lastWritten && !app.source.status().checkpoint.lastWriteError)
+      await new Promise((r) => setTimeout(r, 20));
+    const { lastWritten, lastWriteError } = app.source.status().checkpoint;
+    report({ type: 'checkpoint', ...lastWritten, error: lastWriteError });
+  }
   if (!args.serve) {
     await app.stop();
     process.exit(0);

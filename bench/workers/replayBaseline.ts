@@ -19,6 +19,7 @@ runWorker(async () => {
   const { url, stream, target, batch } = workerArgs<Args>();
   const decoder = new TextDecoder();
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const nc = await connect({ servers: url, name: 'bench-replay-baseline' });
   const consumer = await jetstream(nc).consumers.get(stream);
   let parsed = 0;
@@ -37,12 +38,14 @@ runWorker(async () => {
       .catch(reject);
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   await nc.close();
   report({
     type: 'done',
     events: parsed,
     seconds,
     eventsPerSecond: parsed / seconds,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     sink,
     rss: process.memoryUsage().rss,
   });

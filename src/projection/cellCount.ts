@@ -1,5 +1,12 @@
 // Counts the cells a filter matches, without reading a page.
-import { asSelection, type CellFilterOrSelection, type CellSelection, candidates } from './cellSelection.js';
+import {
+  asSelection,
+  type CellFilterOrSelection,
+  type CellSelection,
+  candidates,
+  tenantCellsOf,
+  tenantScope,
+} from './cellSelection.js';
 import type { Projection } from './projection.js';
 import type { CellOutcome, CellState } from './records.js';
 
@@ -7,7 +14,7 @@ import type { CellOutcome, CellState } from './records.js';
 function onlyStates({ filter }: CellSelection): readonly CellState[] | null {
   if (!filter) return [];
   const statesOnly = Object.entries(filter).every(
-    ([key, value]) => key === 'states' || value === null || value === undefined,
+    ([key, value]) => key === 'states' || key === 'tenantId' || value === null || value === undefined,
   );
   return statesOnly ? (filter.states ?? []) : null;
 }
@@ -16,6 +23,14 @@ function onlyStates({ filter }: CellSelection): readonly CellState[] | null {
 export function countCells(projection: Projection, filter: CellFilterOrSelection): number {
   const selection = asSelection(filter);
   const states = onlyStates(selection);
+  const tenants = tenantScope(selection);
+  if (states && tenants !== null) {
+    // The tenant index keeps each tenant's counts by state.
+    const wanted: readonly CellState[] = states.length ? [...new Set(states)] : ['pending', 'running', 'destroyed'];
+    let n = 0;
+    for (const cells of tenantCellsOf(projection, tenants)) for (const s of wanted) n += cells.byState[s];
+    return n;
+  }
   if (states?.length === 0) return projection.cellCount;
   if (states) {
     const byState = projection.cellCountsByState();

@@ -1,6 +1,6 @@
 // Reads one page of cells in a given order, between page cursors.
 import { type CellOrder, compareKeys, DEFAULT_CELL_ORDER, type OrderKey, orderKeyOf } from './cellOrder.js';
-import { asSelection, type CellFilterOrSelection, candidates } from './cellSelection.js';
+import { asSelection, type CellFilterOrSelection, candidates, tenantCellsOf, tenantScope } from './cellSelection.js';
 import type { Projection } from './projection.js';
 import type { CellRecord } from './records.js';
 import { selectTop } from './sorted.js';
@@ -47,7 +47,10 @@ export function readCellPage(projection: Projection, request: CellPageRequest): 
   };
 
   let picked: CellRecord[];
-  if (order.field === 'FIRST_SEEN') {
+  const tenants = tenantScope(selection);
+  if (order.field === 'FIRST_SEEN' && tenants !== null) {
+    picked = walkTenantsFirstSeen(projection, tenants, descending, bound ?? null, size + 1, accepts);
+  } else if (order.field === 'FIRST_SEEN') {
     picked = walkFirstSeen(projection, descending, bound ?? null, size + 1, accepts);
   } else {
     picked = selectTop(candidates(projection, selection), size + 1, accepts, (a, b) =>
@@ -81,6 +84,61 @@ function walkFirstSeen(
   const out: CellRecord[] = [];
   for (; i >= 0 && i < count && out.length < want; i += step) {
     const cell = projection.cellInFirstSeenOrder(i);
+    if (accepts(cell)) out.push(cell);
+  }
+  return out;
+}
+
+/**
+ * walkFirstSeen over the tenant index: each tenant's cells are in
+ * first-seen order, so the page is a merge of their heads (a caller sees a
+ * handful of tenants), and its cost is the page, not the projection.
+ */
+function walkTenantsFirstSeen(
+  projection: Projection,
+  tenants: readonly string[],
+  descending: boolean,
+  bound: OrderKey | null,
+  want: number,
+  accepts: (cell: CellRecord) => boolean,
+): CellRecord[] {
+  const seq = bound && typeof bound.key === 'number' ? bound.key : null;
+  const lists = tenantCellsOf(projection, tenants);
+  const step = descending ? -1 : 1;
+  if (lists.length === 1) {
+    // One tenant (the usual caller): its list is the first-seen order already.
+    const { ids } = lists[0]!;
+    let i = descending
+      ? (seq === null ? ids.length : lists[0]!.rank(seq, false)) - 1
+      : seq === null
+        ? 0
+        : lists[0]!.rank(seq, true);
+    const out: CellRecord[] = [];
+    for (; i >= 0 && i < ids.length && out.length < want; i += step) {
+      const cell = projection.cells.get(ids[i]!)!;
+      if (accepts(cell)) out.push(cell);
+    }
+    return out;
+  }
+  const heads = lists.map((list) =>
+    descending ? (seq === null ? list.ids.length : list.rank(seq, false)) - 1 : seq === null ? 0 : list.rank(seq, true),
+  );
+  const out: CellRecord[] = [];
+  while (out.length < want) {
+    let best = -1;
+    for (let l = 0; l < lists.length; l++) {
+      const i = heads[l]!;
+      if (i < 0 || i >= lists[l]!.ids.length) continue;
+      if (best < 0) best = l;
+      else {
+        const a = lists[l]!.seqs[i]!;
+        const b = lists[best]!.seqs[heads[best]!]!;
+        if (descending ? a > b : a < b) best = l;
+      }
+    }
+    if (best < 0) break;
+    const cell = projection.cells.get(lists[best]!.ids[heads[best]!]!)!;
+    heads[best]! += step;
     if (accepts(cell)) out.push(cell);
   }
   return out;

@@ -2,6 +2,8 @@
 import { type CellFilter, type CellPredicate, compileCellFilter } from './cellFilter.js';
 import type { Projection } from './projection.js';
 import type { CellRecord } from './records.js';
+import type { TenantCells } from './tenantIndex.js';
+import { canSee, SEE_ALL, type Visibility } from './visibility.js';
 
 /**
  * A filter with its compiled predicate. The predicate tests every cell; the
@@ -12,9 +14,35 @@ import type { CellRecord } from './records.js';
 export class CellSelection {
   readonly matches: CellPredicate;
 
-  constructor(readonly filter: CellFilter | null = null) {
-    this.matches = compileCellFilter(filter);
+  constructor(
+    readonly filter: CellFilter | null = null,
+    /** Whose cells the caller may see: every read through the selection is limited to them. */
+    readonly visibility: Visibility = SEE_ALL,
+  ) {
+    const matches = compileCellFilter(filter);
+    this.matches = visibility.all ? matches : (cell) => canSee(visibility, cell) && matches(cell);
   }
+}
+
+/**
+ * The tenants whose cells are all a selection can match (the caller's, and
+ * the filter's tenantId), or null when it is not limited to tenants.
+ */
+export function tenantScope({ filter, visibility }: CellSelection): string[] | null {
+  const wanted = filter?.tenantId ?? null;
+  if (visibility.all) return wanted === null ? null : [wanted];
+  if (wanted !== null) return visibility.tenants.has(wanted) ? [wanted] : [];
+  return [...visibility.tenants];
+}
+
+/** The index entries of a tenant scope (tenants without cells left out). */
+export function tenantCellsOf(projection: Projection, tenants: readonly string[]): TenantCells[] {
+  const out: TenantCells[] = [];
+  for (const tenant of tenants) {
+    const cells = projection.tenants.get(tenant);
+    if (cells && cells.ids.length > 0) out.push(cells);
+  }
+  return out;
 }
 
 /** Readers take a filter or a selection: a request that pages and counts compiles its filter only once. */
@@ -24,8 +52,9 @@ export function asSelection(filter: CellFilterOrSelection): CellSelection {
   return filter instanceof CellSelection ? filter : new CellSelection(filter ?? null);
 }
 
-/** The cells a selection can possibly match, using the formation index when it helps. */
-export function* candidates(projection: Projection, { filter }: CellSelection): Iterable<CellRecord> {
+/** The cells a selection can possibly match, using the formation, id or tenant index when it helps. */
+export function* candidates(projection: Projection, selection: CellSelection): Iterable<CellRecord> {
+  const { filter } = selection;
   if (filter?.formationId != null) {
     for (const id of projection.cellIdsOfFormation(filter.formationId.toLowerCase())) yield projection.cells.get(id)!;
     return;
@@ -35,6 +64,11 @@ export function* candidates(projection: Projection, { filter }: CellSelection): 
       const cell = projection.cells.get(id);
       if (cell) yield cell;
     }
+    return;
+  }
+  const tenants = tenantScope(selection);
+  if (tenants !== null) {
+    for (const cells of tenantCellsOf(projection, tenants)) for (const id of cells.ids) yield projection.cells.get(id)!;
     return;
   }
   yield* projection.cells.values();

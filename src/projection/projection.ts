@@ -13,6 +13,7 @@ import type {
   FormationRecord,
 } from './records.js';
 import { partitionPoint } from './sorted.js';
+import { TenantIndex } from './tenantIndex.js';
 
 export interface Rejection {
   readonly seq: number;
@@ -177,6 +178,8 @@ export class Projection {
   private formationOrder: string[] = [];
   /** Cells of each formation (no reader depends on the order within a set). */
   private cellsByFormation = new Map<string, Set<string>>();
+  /** Cells of each tenant in first-seen order, with their counts by state (replaced only by `adopt`). */
+  private tenantIndex = new TenantIndex();
   private stateCounts: Record<CellState, number> = { pending: 0, running: 0, destroyed: 0 };
   readonly counts: ProjectionCounts = { applied: 0, duplicates: 0, skipped: 0, rejected: 0 };
   readonly skippedByType = new Map<string, number>();
@@ -203,6 +206,7 @@ export class Projection {
     this.cellOrderSeq.length = 0;
     this.formationOrder.length = 0;
     this.cellsByFormation.clear();
+    this.tenantIndex.clear();
     this.stateCounts.pending = this.stateCounts.running = this.stateCounts.destroyed = 0;
     this.counts.applied = this.counts.duplicates = this.counts.skipped = this.counts.rejected = 0;
     this.skippedByType.clear();
@@ -286,6 +290,7 @@ export class Projection {
     this.cellOrderSeq = loaded.cellOrderSeq;
     this.formationOrder = loaded.formationOrder;
     this.cellsByFormation = loaded.cellsByFormation;
+    this.tenantIndex = loaded.tenantIndex;
     this.stateCounts = loaded.stateCounts;
     Object.assign(this.counts, loaded.counts);
     for (const [type, count] of loaded.skippedByType) this.skippedByType.set(type, count);
@@ -382,6 +387,10 @@ export class Projection {
     return this.formationMap;
   }
 
+  get tenants(): TenantIndex {
+    return this.tenantIndex;
+  }
+
   get cellCount(): number {
     return this.cellMap.size;
   }
@@ -429,6 +438,7 @@ export class Projection {
       this.stateCounts[before.state] -= 1;
     }
     this.stateCounts[after.state] += 1;
+    this.tenantIndex.update(before, after);
     if (before?.formationId !== after.formationId) {
       if (before?.formationId) this.cellsByFormation.get(before.formationId)?.delete(after.id);
       if (after.formationId) {

@@ -44,7 +44,7 @@ export function selectTop<T>(
 
 /** Something that can hand the event loop back between slices of work (see util/timeSlicer). */
 export interface Yielder {
-  due(): boolean;
+  due(weight?: number): boolean;
   pause(): Promise<void>;
 }
 
@@ -61,7 +61,8 @@ export async function sortInSlices<T>(items: readonly T[], cmp: (a: T, b: T) => 
   for (let start = 0; start < n; start += RUN) {
     const run = source.slice(start, start + RUN).sort(cmp);
     for (let i = 0; i < run.length; i++) source[start + i] = run[i]!;
-    if (slicer.due()) await slicer.pause();
+    // A sorted run is hundreds of comparisons: look at the clock after each one.
+    if (slicer.due(RUN)) await slicer.pause();
   }
   let target = new Array<T>(n);
   for (let width = RUN; width < n; width *= 2) {

@@ -1,4 +1,5 @@
 // Which cells a caller may see: all of them (admin), or those of a set of tenants.
+import type { Projection } from './projection.js';
 import type { CellRecord } from './records.js';
 
 /**
@@ -20,4 +21,12 @@ export function tenantVisibility(tenants: Iterable<string>): Visibility {
 
 export function canSee(visibility: Visibility, cell: CellRecord): boolean {
   return visibility.all || (cell.tenantId !== null && visibility.tenants.has(cell.tenantId));
+}
+
+/** A formation is visible when one of its cells is: a tenant learns nothing of formations it has no cell in. */
+export function canSeeFormation(visibility: Visibility, projection: Projection, formationId: string): boolean {
+  if (visibility.all) return true;
+  for (const id of projection.cellIdsOfFormation(formationId))
+    if (canSee(visibility, projection.cells.get(id)!)) return true;
+  return false;
 }

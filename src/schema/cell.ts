@@ -3,6 +3,7 @@ import { type CellCounts, countCells, countCellsBy } from '../projection/cellCou
 import { type CellOrder, DEFAULT_CELL_ORDER, orderKeyOf } from '../projection/cellOrder.js';
 import { readCellPage } from '../projection/cellPage.js';
 import { type CellRecord, cellDurationMs } from '../projection/records.js';
+import { canSee } from '../projection/visibility.js';
 import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
 import { type CellFilterArg, CellFilterInput, toCellSelection } from './cellFilter.js';
@@ -114,7 +115,7 @@ export function resolveCellConnection(
   scope: { formationId?: string } = {},
 ) {
   const { first, last } = pageSize(args, ctx);
-  const selection = toCellSelection(args.filter, scope);
+  const selection = toCellSelection(args.filter, ctx.visibility, scope);
   const order = args.orderBy ?? DEFAULT_CELL_ORDER;
   const orderName = `${order.field}:${order.direction}`;
   const page = readCellPage(ctx.projection, {
@@ -164,7 +165,9 @@ builder.queryFields((t) => ({
       if (id.length === 0 || id.length > 512)
         throw apiError(ErrorCode.BAD_ARGUMENT, 'id must be a non-empty string of at most 512 characters.');
       await awaitSeq(ctx, 'minSeq', minSeq);
-      return ctx.projection.cells.get(id) ?? null;
+      const cell = ctx.projection.cells.get(id);
+      // Another tenant's cell is null, exactly like an unknown id: no existence oracle.
+      return cell && canSee(ctx.visibility, cell) ? cell : null;
     },
   }),
   cells: t.connection(
@@ -192,7 +195,10 @@ builder.queryFields((t) => ({
     args: { filter: t.arg({ type: CellFilterInput }), minSeq: t.arg({ type: 'Seq' }) },
     resolve: async (_root, { filter, minSeq }, ctx) => {
       await awaitSeq(ctx, 'minSeq', minSeq);
-      return { ...countCellsBy(ctx.projection, toCellSelection(filter)), seq: ctx.projection.cursor };
+      return {
+        ...countCellsBy(ctx.projection, toCellSelection(filter, ctx.visibility)),
+        seq: ctx.projection.cursor,
+      };
     },
   }),
 }));

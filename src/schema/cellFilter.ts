@@ -1,6 +1,7 @@
 // The CellFilter input type, and its translation into a compiled selection of the projection.
 import type { CellFilter } from '../projection/cellFilter.js';
 import { CellSelection } from '../projection/cellSelection.js';
+import type { Visibility } from '../projection/visibility.js';
 import { builder } from './builder.js';
 import { CellOutcomeEnum, CellStateEnum } from './enums.js';
 import { apiError, ErrorCode } from './errors.js';
@@ -32,12 +33,14 @@ export const CellFilterInput = builder.inputType('CellFilter', {
 export type CellFilterArg = typeof CellFilterInput.$inferInput;
 
 /**
- * The GraphQL filter, narrowed by `scope` (Formation.cells adds its own id),
- * compiled once: the request pages, counts or subscribes with the result.
- * A contradiction or bad bound is BAD_FILTER.
+ * The GraphQL filter, narrowed by `scope` (Formation.cells adds its own id)
+ * and limited to the caller's `visibility`, compiled once: the request
+ * pages, counts or subscribes with the result. A contradiction or bad bound
+ * is BAD_FILTER.
  */
 export function toCellSelection(
   input: CellFilterArg | null | undefined,
+  visibility: Visibility,
   scope: Pick<CellFilter, 'formationId'> = {},
 ): CellSelection {
   const filter = { ...toCellFilter(input), ...scope };
@@ -48,7 +51,7 @@ export function toCellSelection(
     }
   }
   try {
-    return new CellSelection(filter);
+    return new CellSelection(filter, visibility);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw apiError(ErrorCode.BAD_FILTER, error.message);

@@ -1,5 +1,6 @@
 // The Formation type, with its cells, and the queries that read formations: formation, formations.
 import type { FormationRecord, FormationStatus } from '../projection/records.js';
+import { canSeeFormation } from '../projection/visibility.js';
 import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
 import { CellConnectionRef, CellOrderInput, CellRecordRef, resolveCellConnection } from './cell.js';
@@ -57,7 +58,8 @@ builder.queryFields((t) => ({
     args: { id: t.arg({ type: 'UUID', required: true }), minSeq: t.arg({ type: 'Seq' }) },
     resolve: async (_root, { id, minSeq }, ctx) => {
       await awaitSeq(ctx, 'minSeq', minSeq);
-      return ctx.projection.formations.get(id.toLowerCase()) ?? null;
+      const formation = ctx.projection.formations.get(id.toLowerCase());
+      return formation && canSeeFormation(ctx.visibility, ctx.projection, formation.id) ? formation : null;
     },
   }),
   formations: t.connection(
@@ -73,7 +75,9 @@ builder.queryFields((t) => ({
           ...(args.filter?.status ? [args.filter.status] : []),
         ]);
         const matches = (f: FormationRecord) =>
-          (statuses.size === 0 || statuses.has(f.status)) && (args.filter?.name == null || f.name === args.filter.name);
+          (statuses.size === 0 || statuses.has(f.status)) &&
+          (args.filter?.name == null || f.name === args.filter.name) &&
+          canSeeFormation(ctx.visibility, ctx.projection, f.id);
         const after = args.after ? decodeCursor(args.after, 'FORMATION') : null;
         const before = args.before ? decodeCursor(args.before, 'FORMATION') : null;
         const { projection } = ctx;

@@ -1,5 +1,6 @@
 import { type StreamEvent, StreamUnavailableError } from '../events/streamEvent.js';
 import { shortTypeName } from '../events/types.js';
+import { requireAdmin } from './access.js';
 import { builder } from './builder.js';
 import { streamUnavailableError } from './endReasons.js';
 import { pageSize } from './pagination.js';
@@ -48,6 +49,8 @@ builder.queryField('events', (t) =>
       types: t.arg.stringList({ description: 'Only these types, full or short names.' }),
     },
     resolve: async (_root, { after, first, types }, ctx) => {
+      // decided: raw events carry every tenant's data (and formation and rejected events belong to no tenant).
+      requireAdmin(ctx, 'The raw events feed');
       pageSize({ first }, ctx);
       try {
         const page = await ctx.events.read(after, first, {

@@ -4,6 +4,9 @@ import type { CellFeedMessage } from '../live/cellFeed.js';
 import { type FeedError, isFeedError } from '../live/endReasons.js';
 import type { EventFeedMessage } from '../live/eventFeed.js';
 import type { CellFilter } from '../projection/cellFilter.js';
+import { CellSelection, candidates } from '../projection/cellSelection.js';
+import { canSee } from '../projection/visibility.js';
+import { requireAdmin } from './access.js';
 import { awaitSeq } from './awaitSeq.js';
 import { builder } from './builder.js';
 import { CellRecordRef } from './cell.js';
@@ -118,8 +121,25 @@ const EventFeedMessageRef = builder.objectRef<EventMessage>('EventFeedMessage').
  * Subscribers with the same document and variables always land in the same
  * group; different documents with the same filter share one too.
  */
-function liveGroup(filter: CellFilter | { cell: string } | null, _ctx: AppContext): string {
-  return JSON.stringify(filter);
+function liveGroup(filter: CellFilter | { cell: string } | null, ctx: AppContext): string {
+  // Callers that see different tenants never share a log (nor, in sharedSubscriptions.ts, an execution).
+  return `${ctx.visibility.key}\u0000${JSON.stringify(filter)}`;
+}
+
+/**
+ * Catch-up options of a cells subscription. A tenant caller's catch-up only
+ * considers cells it may see, so a changes-since-`after` catch-up never
+ * sends another tenant's cell (as REMOVED); an admin's considers every cell.
+ */
+function catchUpOf(
+  ctx: AppContext,
+  selection: CellSelection,
+  after: number | null | undefined,
+  include: 'SNAPSHOT' | 'CHANGES' | null | undefined,
+) {
+  const options = { after, snapshot: wantsSnapshot(include, after), group: liveGroup(selection.filter, ctx) };
+  if (ctx.visibility.all) return options;
+  return { ...options, candidates: candidates(ctx.projection, new CellSelection(null, ctx.visibility)) };
 }
 
 function ensureAccepting(ctx: AppContext): void {
@@ -152,13 +172,9 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: async (_root, { filter, include, after }, ctx) => {
       ensureAccepting(ctx);
-      const selection = toCellSelection(filter);
+      const selection = toCellSelection(filter, ctx.visibility);
       await awaitSeq(ctx, 'after', after);
-      return ctx.hub.subscribeCells(selection.matches, {
-        after,
-        snapshot: wantsSnapshot(include, after),
-        group: liveGroup(selection.filter, ctx),
-      });
+      return ctx.hub.subscribeCells(selection.matches, catchUpOf(ctx, selection, after, include));
     },
     resolve: (message: CellFeedMessage) => deliver(message),
   }),
@@ -180,14 +196,10 @@ builder.subscriptionFields((t) => ({
       ensureAccepting(ctx);
       if (maxBatch < 1 || maxBatch > MAX_BATCH)
         throw apiError(ErrorCode.BAD_ARGUMENT, `maxBatch must be between 1 and ${MAX_BATCH}.`);
-      const selection = toCellSelection(filter);
+      const selection = toCellSelection(filter, ctx.visibility);
       await awaitSeq(ctx, 'after', after);
       return new BatchFeed(
-        ctx.hub.subscribeCells(selection.matches, {
-          after,
-          snapshot: wantsSnapshot(include, after),
-          group: liveGroup(selection.filter, ctx),
-        }),
+        ctx.hub.subscribeCells(selection.matches, catchUpOf(ctx, selection, after, include)),
         maxBatch,
         batchCache,
         ctx.hub,
@@ -208,8 +220,11 @@ builder.subscriptionFields((t) => ({
       if (id.length === 0 || id.length > 512)
         throw apiError(ErrorCode.BAD_ARGUMENT, 'id must be a non-empty string of at most 512 characters.');
       await awaitSeq(ctx, 'after', after);
-      const current = ctx.projection.cells.get(id);
-      return ctx.hub.subscribeCells((cell) => cell.id === id, {
+      const found = ctx.projection.cells.get(id);
+      // Another tenant's cell looks exactly like one no event has mentioned yet.
+      const current = found && canSee(ctx.visibility, found) ? found : undefined;
+      const { visibility } = ctx;
+      return ctx.hub.subscribeCells((cell) => cell.id === id && canSee(visibility, cell), {
         after,
         snapshot: true,
         candidates: current ? [current] : [],
@@ -228,6 +243,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: async (_root, { after, types }, ctx) => {
       ensureAccepting(ctx);
+      requireAdmin(ctx, 'The raw events feed');
       await awaitSeq(ctx, 'after', after);
       const start = after ?? ctx.projection.cursor;
       const typeSet = types ? new Set(types.map(shortTypeName)) : null;
@@ -253,4 +269,13 @@ const LiveStatsRef = builder.objectRef<ReturnType<AppContext['hub']['stats']>>('
   }),
 });
 
-builder.queryField('live', (t) => t.field({ type: LiveStatsRef, resolve: (_root, _args, ctx) => ctx.hub.stats() }));
+builder.queryField('live', (t) =>
+  t.field({
+    type: LiveStatsRef,
+    description: 'Admin only: subscriptions of every tenant.',
+    resolve: (_root, _args, ctx) => {
+      requireAdmin(ctx, 'live');
+      return ctx.hub.stats();
+    },
+  }),
+);

@@ -9,6 +9,7 @@ import { OriginPolicy } from './cors.js';
 import type { DashboardAssets } from './dashboardAssets.js';
 import type { Metrics } from './metrics.js';
 import { wsAuthorizer } from './plugins/auth.js';
+import { type OperationLog, type OperationOrigin, ORIGIN_KEY, requestIdFrom } from './plugins/operationLog.js';
 import { SharedFrames } from './sharedFrames.js';
 import type { CellgraphYoga } from './yoga.js';
 
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   host: string;
   port: number;
   logger: Logger;
+  /** Operation and connection lines (absent: none). */
+  operationLog?: OperationLog;
   /** WebSocket ping interval; well under common proxy idle timeouts (60 s). */
   keepAliveMs?: number;
   metrics: Metrics;
@@ -72,10 +75,53 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
   const { metrics } = options;
   const sharedFrames = new SharedFrames();
-  wsServer.on('connection', (socket) => {
+  const connectionIds = new WeakMap<object, string>();
+  // Bound once: one increment per frame must not hash its labels (fan-out sends hundreds of thousands a second).
+  const wsIn = metrics.wsMessages.labels({ direction: 'in' });
+  const wsOut = metrics.wsMessages.labels({ direction: 'out' });
+  wsServer.on('connection', (socket, request) => {
     metrics.wsConnections.inc();
     sharedFrames.attach(socket);
-    socket.once('close', () => metrics.wsConnections.dec());
+    // One line when a socket opens and one when it closes, with what went through it.
+    const connectionId = requestIdFrom(request.headers['x-request-id'] as string | undefined);
+    connectionIds.set(socket, connectionId);
+    const opened = performance.now();
+    let messagesIn = 0;
+    let messagesOut = 0;
+    socket.on('message', () => {
+      messagesIn++;
+      wsIn.inc();
+    });
+    const send = socket.send.bind(socket);
+    socket.send = ((...args: Parameters<typeof send>) => {
+      messagesOut++;
+      wsOut.inc();
+      return send(...args);
+    }) as typeof socket.send;
+    options.operationLog?.logger.info(
+      {
+        connectionId,
+        transport: 'ws',
+        remoteAddress: request.socket.remoteAddress,
+        userAgent: request.headers['user-agent'],
+      },
+      'websocket connected',
+    );
+    socket.once('close', (code, reason) => {
+      metrics.wsConnections.dec();
+      options.operationLog?.logger.info(
+        {
+          connectionId,
+          transport: 'ws',
+          code,
+          reason: reason.toString().slice(0, 120),
+          openMs: Math.round(performance.now() - opened),
+          messagesIn,
+          messagesOut,
+        },
+        'websocket closed',
+      );
+    });
   });
   const authorize = options.authenticator?.required ? wsAuthorizer(options.authenticator, metrics) : undefined;
 
@@ -89,7 +135,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       ...(authorize ? { onConnect: authorize } : {}),
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const origin: OperationOrigin = {
+          requestId: `${connectionIds.get(ctx.extra.socket) ?? 'ws'}/${id}`,
+          transport: 'ws',
+        };
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -97,6 +147,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           // Set by wsAuthorizer at connection_init: the context factory reads the caller from here.
           caller: (ctx.extra as { caller?: unknown }).caller,
           params: payload,
+          [ORIGIN_KEY]: origin,
         });
         let document: DocumentNode;
         try {

@@ -13,6 +13,8 @@ export interface SourceMetricsStatus {
 /** What the metrics read at scrape time: the projection, the source and the subscription hub. */
 export interface MetricsSources {
   projection: Projection;
+  /** cellgraph_build_info's labels (the composition root reads them from the packages). */
+  build?: { version: string; natsClient: string };
   sourceStatus(): SourceMetricsStatus;
   liveStats?(): HubStats;
   consumerStats?(): ConsumerMetricsStats;
@@ -26,6 +28,33 @@ export interface ConsumerMetricsStats {
 }
 
 const MAX_OPERATION_NAMES = 100;
+
+/** Labels known before anything happens: each counter starts at 0 for them, so rate() and absent() work from boot. */
+export const KNOWN_LABELS = {
+  limit: ['depth', 'cost', 'aliases', 'directives', 'tokens', 'documentSize', 'pageSize'],
+  subscriptionLimit: ['subscriptionsPerConnection', 'subscriptions'],
+  transport: ['http', 'sse', 'ws'],
+  /** Every extensions.code cellgraph answers; anything else is counted as `other`. */
+  errorCode: [
+    'BAD_ARGUMENT',
+    'BAD_FILTER',
+    'BAD_CURSOR',
+    'LIMIT_EXCEEDED',
+    'CURSOR_AHEAD',
+    'STREAM_UNAVAILABLE',
+    'LAGGED',
+    'STREAM_RESET',
+    'SHUTTING_DOWN',
+    'UNAUTHENTICATED',
+    'GRAPHQL_PARSE_FAILED',
+    'GRAPHQL_VALIDATION_FAILED',
+    'INTERNAL_SERVER_ERROR',
+    'other',
+  ],
+  /** The routes cellgraph serves; anything else is `other`. */
+  route: ['/graphql', '/healthz', '/readyz', '/metrics', 'other'],
+  direction: ['in', 'out'],
+} as const;
 
 /** A metric whose value is read from elsewhere when scraped: name, help, and how to read it. */
 type Scraped<From> = readonly [name: string, help: string, read: (from: From) => number];
@@ -115,12 +144,31 @@ export class Metrics {
   /** Documents refused by a limit, by which limit. */
   readonly limitRejections: Counter<'limit'>;
   readonly operationDuration: Histogram<'operation_type' | 'operation_name'>;
+  /** GraphQL errors answered, by extensions.code (queries, mutations, and subscriptions' errors). */
+  readonly graphqlErrors: Counter<'code'>;
+  /** HTTP responses by route and status (WebSocket upgrades are not HTTP responses here). */
+  readonly httpRequests: Counter<'route' | 'status'>;
+  /** graphql-ws messages received and sent. */
+  readonly wsMessages: Counter<'direction'>;
 
   private readonly operationNames = new Set<string>();
 
   /** Registration order is the order of /metrics: scraped status first, then what the server pushes. */
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'cellgraph_build_info',
+      help: 'Always 1: the cellgraph version, Node version and NATS client version as labels.',
+      labelNames: ['version', 'node', 'nats_client'],
+      registers: [this.registry],
+    }).set(
+      {
+        version: sources.build?.version ?? 'unknown',
+        node: process.version,
+        nats_client: sources.build?.natsClient ?? 'unknown',
+      },
+      1,
+    );
     this.scrapeProjectionAndSource(sources);
     const { consumerStats } = sources;
     if (consumerStats)
@@ -147,6 +195,28 @@ export class Metrics {
       'GraphQL documents refused by a limit.',
       'limit',
     );
+    this.graphqlErrors = this.counter(
+      'cellgraph_graphql_errors_total',
+      'GraphQL errors answered, by extensions.code.',
+      'code',
+    );
+    this.httpRequests = this.counter(
+      'cellgraph_http_requests_total',
+      'HTTP responses, by route and status.',
+      'route',
+      'status',
+    );
+    this.wsMessages = this.counter(
+      'cellgraph_ws_messages_total',
+      'GraphQL WebSocket messages, by direction (in: received, out: sent).',
+      'direction',
+    );
+    for (const limit of KNOWN_LABELS.limit) this.limitRejections.inc({ limit }, 0);
+    for (const limit of KNOWN_LABELS.subscriptionLimit) this.subscriptionsRejected.inc({ limit }, 0);
+    for (const transport of KNOWN_LABELS.transport) this.authFailures.inc({ transport }, 0);
+    for (const code of KNOWN_LABELS.errorCode) this.graphqlErrors.inc({ code }, 0);
+    for (const route of KNOWN_LABELS.route) this.httpRequests.inc({ route, status: '200' }, 0);
+    for (const direction of KNOWN_LABELS.direction) this.wsMessages.inc({ direction }, 0);
     this.operationDuration = new Histogram({
       name: 'cellgraph_graphql_operation_duration_seconds',
       help: 'Execution time of GraphQL queries and mutations, by operation type and name.',
@@ -166,6 +236,18 @@ export class Metrics {
     if (this.operationNames.size >= MAX_OPERATION_NAMES || !/^[_A-Za-z][_0-9A-Za-z]{0,63}$/.test(name)) return 'other';
     this.operationNames.add(name);
     return name;
+  }
+
+  /** Counts each error code of an answer (unknown codes as `other`, so clients cannot add series). */
+  countErrors(codes: readonly string[]): void {
+    for (const code of codes)
+      this.graphqlErrors.inc({ code: (KNOWN_LABELS.errorCode as readonly string[]).includes(code) ? code : 'other' });
+  }
+
+  /** Counts an HTTP response under its route (unknown paths as `other`). */
+  countHttp(path: string, status: number): void {
+    const route = (KNOWN_LABELS.route as readonly string[]).includes(path) ? path : 'other';
+    this.httpRequests.inc({ route, status: String(status) });
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -19,6 +19,7 @@ import { useErrorCodes } from './plugins/errorCodes.js';
 import { useHttpErrorBodies } from './plugins/httpErrors.js';
 import { useJitQueries } from './plugins/jitQueries.js';
 import { useMetrics } from './plugins/metrics.js';
+import { type OperationLog, useOperationLog } from './plugins/operationLog.js';
 import { useSharedSubscriptions } from './plugins/sharedSubscriptions.js';
 import { useSubscriptionLimits } from './plugins/subscriptionLimits.js';
 
@@ -44,6 +45,8 @@ export interface YogaOptions {
   plugins?: Plugin[];
   /** Tests only: serve another schema through the same plugin chain. */
   schema?: GraphQLSchema;
+  /** One log line per operation (absent: none, as in unit tests that build yoga alone). */
+  operationLog?: OperationLog;
   /** Overrides CELLGRAPH_GRAPHQL_JIT (tests compare both). */
   jit?: boolean;
 }
@@ -89,6 +92,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
         }
       : false,
     plugins: [
+      // First: it times the whole request and sees every response, including refusals by the plugins below.
+      ...(options.operationLog ? [useOperationLog(options.operationLog)] : []),
       useOriginPolicy(originPolicy),
       ...(authenticator && authRequired
         ? [
@@ -110,6 +115,8 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
             ready: status.ready,
             seq: options.context.projection.cursor,
             streamLastSeq: status.streamLastSeq,
+            // Boot shows the checkpoint load (checkpoint.loading), then the replay of the rest (replay).
+            checkpoint: status.checkpoint,
             replay: status.replay,
             // Why it is not ready when the cause is NATS (refused credentials, TLS…): scrubbed of secrets at the source.
             lastError: status.lastError,

@@ -26,11 +26,17 @@ export class Ingestor implements MessageSink {
     private readonly onApplied: AppliedListener,
     private readonly logger: Logger,
     private readonly onReset: (reason: string) => void = () => {},
+    private readonly onRestored: (cursor: number) => void = () => {},
   ) {}
 
   reset(reason: string): void {
     this.projection.reset();
     this.onReset(reason);
+  }
+
+  restore(loaded: Projection): void {
+    this.projection.adopt(loaded);
+    this.onRestored(this.projection.cursor);
   }
 
   get cursor(): number {

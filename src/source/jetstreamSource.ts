@@ -1,8 +1,9 @@
 // Follows the stream into the projection: replays it, then tails it with the same consumer, rebuilding on a reset.
 import type { JsMsg, StreamInfo } from '@nats-io/jetstream';
-import type { SourceStatus } from '../events/streamStatus.js';
+import type { CheckpointStatus, SourceStatus } from '../events/streamStatus.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import type { Logger } from '../util/logger.js';
+import type { Checkpoints } from './checkpoints.js';
 import type { NatsClients, NatsConnector } from './natsConnection.js';
 import { OrderedConsumer } from './orderedConsumer.js';
 import type { MessageSink } from './ports.js';
@@ -24,8 +25,22 @@ export interface JetStreamSourceOptions {
   heartbeatMs?: number;
   /** No progress for this long with events pending: the consumer is restarted from the cursor. */
   stallTimeoutMs?: number;
+  /** Span per consumed batch (see OrderedConsumerOptions). */
+  traceBatches?: () => boolean;
+  outcomeCounts?: () => Record<string, number>;
+  /** Where checkpoints are loaded from at boot and written to; none: always replay from seq 1. */
+  checkpoints?: Checkpoints;
 }
 
+const NO_CHECKPOINTS: CheckpointStatus = {
+  bucket: null,
+  origin: 'FULL_REPLAY',
+  loadedFrom: null,
+  loading: null,
+  refused: [],
+  lastWritten: null,
+  lastWriteError: null,
+};
 export interface ConsumerStats {
   unansweredPulls: number;
   heartbeatsMissed: number;
@@ -48,6 +63,8 @@ export class JetStreamSource {
   private consumeError: string | null = null;
   /** One follow loop per connection, each after the previous one ended. */
   private following: Promise<void> | undefined;
+  /** A checkpoint is tried once, at boot, before the first replay. */
+  private checkpointTried = false;
 
   constructor(
     private readonly options: JetStreamSourceOptions,
@@ -58,7 +75,15 @@ export class JetStreamSource {
     const cursor = () => sink.cursor;
     this.readiness = new Readiness({ stream, logger, cursor, progressIntervalMs: options.progressIntervalMs });
     this.consumer = new OrderedConsumer(
-      { stream, logger, cursor, batch: options.batch, heartbeatMs: options.heartbeatMs },
+      {
+        stream,
+        logger,
+        cursor,
+        batch: options.batch,
+        heartbeatMs: options.heartbeatMs,
+        ...(options.traceBatches ? { traceBatches: options.traceBatches } : {}),
+        ...(options.outcomeCounts ? { outcomeCounts: options.outcomeCounts } : {}),
+      },
       { started: () => this.onConsumerStarted(), message: (msg) => this.onMessage(msg) },
     );
     const consumer = this.consumer;
@@ -73,7 +98,11 @@ export class JetStreamSource {
           return consumer.restarting;
         },
         rebuild: (reason, info) => this.rebuild(reason, info),
-        polled: (info) => this.readiness.observe(info.state.last_seq - sink.cursor),
+        polled: (info) => {
+          const clients = connection.clients;
+          if (clients) options.checkpoints?.noteStream(info, clients);
+          this.readiness.observe(info.state.last_seq - sink.cursor);
+        },
         stalled: () => consumer.restart(),
       },
     );
@@ -105,6 +134,7 @@ export class JetStreamSource {
       ready: this.readiness.ready,
       replay: this.readiness.snapshot(),
       lastError: this.consumeError ?? this.connection.lastError,
+      checkpoint: this.options.checkpoints?.status() ?? NO_CHECKPOINTS,
     };
   }
 
@@ -129,7 +159,7 @@ export class JetStreamSource {
     this.watch.stop();
     this.readiness.stop();
     this.consumer.stop();
-    await this.following?.catch(() => undefined);
+    await Promise.all([this.following?.catch(() => undefined), this.options.checkpoints?.stop()]);
   }
 
   private followNext(clients: NatsClients): void {
@@ -149,7 +179,7 @@ export class JetStreamSource {
     this.watch.watchAdvisories(clients.nc);
     for (let attempt = 0; !signal.aborted && !clients.nc.isClosed(); ) {
       try {
-        const { info, created } = await ensureStream(clients.jsm, {
+        let { info, created } = await ensureStream(clients.jsm, {
           stream: this.options.stream,
           subjects: this.options.subjects,
           create: this.options.createStream,
@@ -157,8 +187,19 @@ export class JetStreamSource {
         if (created)
           this.options.logger.info({ stream: this.options.stream, subjects: this.options.subjects }, 'created stream');
         this.watch.check(info);
+        this.options.checkpoints?.noteStream(info, clients);
+        if (!this.checkpointTried && !this.readiness.started && this.sink.cursor === 0 && this.options.checkpoints) {
+          this.checkpointTried = true;
+          const loaded = await this.options.checkpoints.loadNewest(clients, info);
+          if (loaded && !signal.aborted) {
+            this.sink.restore(loaded);
+            // The load took a while: check the stream again (a reset meanwhile rebuilds from seq 1).
+            info = await clients.jsm.streams.info(this.options.stream);
+            this.watch.check(info);
+          }
+        }
         this.watch.noteLastSeq(info.state.last_seq);
-        if (!this.readiness.started) this.readiness.begin(info.state.last_seq, info.state.messages);
+        if (!this.readiness.started) this.beginReplay(info);
         this.watch.startPolling();
         attempt = 0;
         await this.consumer.consume(clients.js, signal);
@@ -177,8 +218,16 @@ export class JetStreamSource {
 
   private rebuild(reason: string, info: StreamInfo): void {
     this.sink.reset(reason);
-    this.readiness.begin(info.state.last_seq, info.state.messages);
+    this.options.checkpoints?.noteRebuilt(info);
+    this.beginReplay(info);
     this.consumer.restart();
+  }
+
+  /** A replay from the cursor to the stream's last seq; checkpoints are written once it has caught up. */
+  private beginReplay(info: StreamInfo): void {
+    this.readiness.begin(info.state.last_seq, info.state.messages);
+    const checkpoints = this.options.checkpoints;
+    if (checkpoints) void this.readiness.whenReady().then(() => checkpoints.noteCaughtUp());
   }
 
   private onConsumerStarted(): void {
@@ -189,6 +238,7 @@ export class JetStreamSource {
   private onMessage(msg: JsMsg): void {
     this.watch.noteProgress();
     this.sink.ingest(msg);
+    this.options.checkpoints?.noteMessages();
     const pending = msg.info.pending;
     this.watch.noteLastSeq(msg.seq + pending);
     this.readiness.observe(pending);

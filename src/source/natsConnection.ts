@@ -8,6 +8,7 @@ import type { Logger } from '../util/logger.js';
 import { redactNatsUrl } from '../util/natsUrl.js';
 import { type ConnectFailure, describeConnectFailure, JetStreamUnavailableError, Scrubber } from './natsFailure.js';
 import { connectOptions, credsExpiredAt, type NatsSettings, secretsOf } from './natsSettings.js';
+import { probeTls } from './natsTlsProbe.js';
 
 /** How to reach NATS and who to be there. */
 export interface NatsConnectionOptions {
@@ -98,7 +99,7 @@ export class NatsConnector {
         attempt = 0;
       } catch (error) {
         if (signal.aborted) break;
-        const failure = this.explain(error);
+        const failure = await this.explainWithTlsProbe(error);
         this.error = failure.message;
         const delay = backoffDelay(attempt);
         this.log.warn(
@@ -151,6 +152,21 @@ export class NatsConnector {
       this.scrub,
       expired ? { variable: 'CELLGRAPH_NATS_CREDS', at: expired } : undefined,
     );
+  }
+
+  /**
+   * As `explain`, and when TLS is on and the attempt ended in a bare timeout, a handshake of our own
+   * names a refusal the client hides (a client certificate the server does not accept).
+   */
+  private async explainWithTlsProbe(error: unknown): Promise<ConnectFailure> {
+    const failure = this.explain(error);
+    const { tls } = this.options.settings;
+    if (failure.kind !== 'unreachable' || !tls || this.closing.signal.aborted) return failure;
+    for (const server of this.options.settings.servers) {
+      const reason = await probeTls(server, tls);
+      if (reason) return { kind: 'tls', message: this.scrub.scrub(`TLS with NATS failed: ${reason} (${server})`) };
+    }
+    return failure;
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {

@@ -6,6 +6,7 @@ import {
   type JetStreamClient,
   type JsMsg,
 } from '@nats-io/jetstream';
+import { type Span, trace } from '@opentelemetry/api';
 import type { Logger } from '../util/logger.js';
 
 export interface OrderedConsumerOptions {
@@ -19,6 +20,10 @@ export interface OrderedConsumerOptions {
    * on a pull, so a dead or paused server is noticed after two missed ones.
    */
   heartbeatMs?: number;
+  /** A `cellgraph.ingest.batch` span per pull that delivered messages (tracing on); off: not one call. */
+  traceBatches?: () => boolean;
+  /** The projection's outcome counts, for the batch span's per-outcome counts. */
+  outcomeCounts?: () => Record<string, number>;
 }
 
 export interface ConsumerListener {
@@ -145,13 +150,40 @@ export class OrderedConsumer {
         },
         expires + Math.min(UNANSWERED_PULL_GRACE_MS, heartbeatMs / 2),
       );
+      const traced = this.options.traceBatches?.() ?? false;
+      let span: Span | undefined;
+      let events = 0;
+      let firstSeq = 0;
+      let lastSeq = 0;
+      let before: Record<string, number> = {};
       try {
         for await (const msg of messages) {
           received += 1;
-          if (generation === this.generation) this.listener.message(msg);
+          if (generation !== this.generation) continue;
+          if (traced) {
+            if (!span) {
+              span = trace.getTracer('cellgraph').startSpan('cellgraph.ingest.batch');
+              before = { ...this.options.outcomeCounts?.() };
+              firstSeq = msg.seq;
+            }
+            events++;
+            lastSeq = msg.seq;
+          }
+          this.listener.message(msg);
         }
       } finally {
         clearTimeout(overdue);
+        if (span) {
+          span.setAttributes({
+            'cellgraph.stream': this.options.stream,
+            'cellgraph.batch.events': events,
+            'cellgraph.batch.first_seq': firstSeq,
+            'cellgraph.batch.last_seq': lastSeq,
+          });
+          for (const [outcome, count] of Object.entries(this.options.outcomeCounts?.() ?? {}))
+            span.setAttribute(`cellgraph.batch.${outcome}`, count - (before[outcome] ?? 0));
+          span.end();
+        }
       }
       // Not a word, not even its 408: the consumer's server is likely gone (in a cluster the pull is
       // swallowed, no 503 comes back, and the library's own info checks only time out). A new consumer

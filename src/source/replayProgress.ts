@@ -53,6 +53,7 @@ export class ReplayProgress {
     const remaining = Math.max(0, this.target - cursor);
     return {
       target: this.target,
+      from: this.startCursor,
       cursor,
       done,
       percent: Math.round(percent * 10) / 10,

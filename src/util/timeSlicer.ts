@@ -17,8 +17,10 @@ export class TimeSlicer {
     private readonly checkEvery = 64,
   ) {}
 
-  due(): boolean {
-    if (++this.calls < this.checkEvery) return false;
+  /** `weight`: how many ordinary calls' worth of work the caller did since the last one (a whole sorted run, say). */
+  due(weight = 1): boolean {
+    this.calls += weight;
+    if (this.calls < this.checkEvery) return false;
     this.calls = 0;
     return performance.now() - this.sliceStart >= this.sliceMs;
   }

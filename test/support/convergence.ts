@@ -43,7 +43,8 @@ export async function expectEqualsFreshReplay(
     timeoutMs,
   );
   expect(app.projection.cursor).toBe(last);
-  const fresh = await startTestCellgraph(natsUrl);
+  // A full replay from seq 1, never a checkpoint: that is what the others are compared with.
+  const fresh = await startTestCellgraph(natsUrl, { CELLGRAPH_CHECKPOINT_BUCKET: '' });
   try {
     await waitUntil(
       () => fresh.projection.cursor >= last && fresh.source.status().ready,

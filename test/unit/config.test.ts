@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serve } from '../../src/cli/serve.js';
-import { ConfigError, configSchema, loadConfig } from '../../src/config.js';
+import { ConfigError, configSchema, loadConfig, unknownVariables } from '../../src/config.js';
 
 /**
  * "Invalid values stop the server at start with a message naming the
@@ -16,10 +16,16 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_PORT', '1.5', /int/i],
   ['CELLGRAPH_LOG_LEVEL', 'verbose', /trace.*silent|expected one of/is],
   ['CELLGRAPH_EMBEDDED_NATS', 'sometimes', /auto.*never/s],
+  ['CELLGRAPH_SLOW_OPERATION_MS', '0', /1/],
+  ['CELLGRAPH_LOG_OPERATIONS_PER_SECOND', '-1', /0/],
   ['CELLGRAPH_REPLAY_BATCH', '0', /1/],
   ['CELLGRAPH_CONSUMER_HEARTBEAT_MS', '100', /500/],
   ['CELLGRAPH_STALL_TIMEOUT_MS', '-1', /500/],
   ['CELLGRAPH_DEDUP_WINDOW', '-1', /0/],
+  ['CELLGRAPH_CHECKPOINT_BUCKET', 'a.b', /bucket name/],
+  ['CELLGRAPH_CHECKPOINT_INTERVAL_EVENTS', '0', /1/],
+  ['CELLGRAPH_CHECKPOINT_INTERVAL_MS', '999', /1000/],
+  ['CELLGRAPH_CHECKPOINT_KEEP', '0', /1/],
   ['CELLGRAPH_DEFAULT_PAGE_SIZE', '0', /1/],
   ['CELLGRAPH_MAX_PAGE_SIZE', '1001', /1000/],
   ['CELLGRAPH_GRAPHIQL', 'on', /must be true or false/],
@@ -99,6 +105,11 @@ describe('loadConfig', () => {
     expect(line).toMatch(why);
   });
 
+  it('an empty checkpoint bucket disables checkpoints; unset is the default bucket', () => {
+    expect(loadConfig({ CELLGRAPH_CHECKPOINT_BUCKET: '' }).CELLGRAPH_CHECKPOINT_BUCKET).toBe('');
+    expect(loadConfig({}).CELLGRAPH_CHECKPOINT_BUCKET).toBe('cellgraph-checkpoints');
+  });
+
   it('covers every variable of the schema', () => {
     expect(new Set([...bad.map(([variable]) => variable), ...FREE_FORM])).toEqual(
       new Set(Object.keys(configSchema.shape)),
@@ -151,5 +162,21 @@ describe('cellgraph serve with an invalid configuration', () => {
     expect(stderr).toHaveBeenCalledWith(
       expect.stringMatching(/^cellgraph: invalid configuration:\n {2}CELLGRAPH_PORT: /),
     );
+  });
+});
+
+describe('unknownVariables (a start-up warning for misspelled settings)', () => {
+  it('names the closest known variable for a typo', () => {
+    expect(unknownVariables({ CELLGRAPH_MAX_COSTS: '10', CELLGRAPH_NAT_URL: 'nats://x:4222' })).toEqual([
+      { name: 'CELLGRAPH_MAX_COSTS', didYouMean: 'CELLGRAPH_MAX_COST' },
+      { name: 'CELLGRAPH_NAT_URL', didYouMean: 'CELLGRAPH_NATS_URL' },
+    ]);
+  });
+
+  it('names no suggestion when nothing known is close, and ignores known and foreign variables', () => {
+    const known = Object.fromEntries(Object.keys(configSchema.shape).map((name) => [name, 'x']));
+    expect(unknownVariables({ ...known, PORT: '1', CELLGRAPH_WHATEVER_ELSE_ENTIRELY: '1' })).toEqual([
+      { name: 'CELLGRAPH_WHATEVER_ELSE_ENTIRELY' },
+    ]);
   });
 });

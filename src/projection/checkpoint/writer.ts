@@ -59,7 +59,7 @@ export function writeCheckpoint(
   pin: ProjectionPin,
   identity: CheckpointIdentity,
   options: CheckpointWriteOptions = {},
-): { bytes: AsyncIterable<Uint8Array>; stats: Promise<CheckpointWriteStats> } {
+): { bytes: Readable; stats: Promise<CheckpointWriteStats> } {
   const slicer = new TimeSlicer(options.sliceMs ?? 2);
   let settle!: { resolve: (s: CheckpointWriteStats) => void; reject: (e: unknown) => void };
   const stats = new Promise<CheckpointWriteStats>((resolve, reject) => (settle = { resolve, reject }));

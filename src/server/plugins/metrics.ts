@@ -44,6 +44,9 @@ export function useMetrics(metrics: Metrics, path = '/metrics'): Plugin {
         }),
       );
     },
+    onResponse({ request, response }) {
+      metrics.countHttp(new URL(request.url).pathname, response.status);
+    },
     onExecute({ args }) {
       const labels = labelsFor(args.document, args.operationName);
       const started = performance.now();

@@ -1,6 +1,7 @@
 import { createSourceEventStream, type DocumentNode, type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
+import type { AppContext } from '../../schema/context.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -51,10 +52,18 @@ export function useSharedSubscriptions(options: { jit: boolean }): Plugin {
     return entry;
   };
 
+  /**
+   * The group: identical document, operation and variables, seen by the same
+   * tenants. The caller's visibility is part of the key (and the only place
+   * it enters sharing): results depend on it (Formation.cells inside a
+   * payload), so callers that see different tenants never share an
+   * execution or a frame.
+   */
   const groupOf = (args: ExecutionArgs): string => {
     let id = documentIds.get(args.document);
     if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
-    return `${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    const visibility = (args.contextValue as Partial<AppContext>).visibility?.key ?? '';
+    return `${visibility}\u0000${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
   };
 
   return {

@@ -32,6 +32,11 @@ export function useSubscriptionLimits(options: SubscriptionLimitOptions, metrics
   let open = 0;
   const perConnection = new WeakMap<object, number>();
   return {
+    // Every subscription field is a known kind: its series exists at 0 from boot (dashboards, absent()).
+    onSchemaChange({ schema }) {
+      for (const kind of Object.keys(schema.getSubscriptionType()?.getFields() ?? {}))
+        metrics.subscriptionsOpen.inc({ kind }, 0);
+    },
     onSubscribe({ args, setResultAndStopExecution }) {
       const connection = connectionOf(args.contextValue);
       const mine = perConnection.get(connection) ?? 0;
