@@ -79,7 +79,7 @@ describe('operation log', () => {
   it('HTTP: a request without an id (or with an unusable one) gets a new one, in the log and the response', async () => {
     const headerSets: Record<string, string>[] = [{}, { 'x-request-id': 'has spaces\tand tabs' }];
     for (const headers of headerSets) {
-      const response = await post(app, { query: '{ projection { cursor } }' }, headers);
+      const response = await post(app, { query: '{ projection { seq } }' }, headers);
       const id = response.headers.get('x-request-id');
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
       await waitUntil(() => log.with({ requestId: id }).length === 1, 'the line');
@@ -104,8 +104,8 @@ describe('operation log', () => {
   it('a slow operation is logged at warn (CELLGRAPH_SLOW_OPERATION_MS)', async () => {
     // minSeq ahead of the stream waits CELLGRAPH_MIN_SEQ_WAIT_MS (3 s) and fails: slower than the 2.5 s threshold,
     // which ordinary requests stay under even on a loaded machine
-    await post(app, { query: '{ projection(minSeq: 999999) { cursor } }' }, { 'x-request-id': 'slow-1' });
-    await post(app, { query: '{ projection { cursor } }' }, { 'x-request-id': 'fast-1' });
+    await post(app, { query: '{ projection(minSeq: 999999) { seq } }' }, { 'x-request-id': 'slow-1' });
+    await post(app, { query: '{ projection { seq } }' }, { 'x-request-id': 'fast-1' });
     await waitUntil(() => log.with({ requestId: 'slow-1' }).length === 1, 'the slow line');
     expect(log.with({ requestId: 'slow-1' })[0]).toMatchObject({ level: 40, slow: true, errorCodes: ['CURSOR_AHEAD'] });
     expect((log.with({ requestId: 'slow-1' })[0]!['durationMs'] as number) >= 2500).toBe(true);
@@ -151,9 +151,9 @@ describe('operation log volume', () => {
   it('writes at most CELLGRAPH_LOG_OPERATIONS_PER_SECOND ordinary lines a second and counts the rest', async () => {
     const { app, log } = await startLogged({ CELLGRAPH_LOG_OPERATIONS_PER_SECOND: '5' });
     try {
-      await Promise.all(Array.from({ length: 30 }, () => post(app, { query: '{ projection { cursor } }' })));
+      await Promise.all(Array.from({ length: 30 }, () => post(app, { query: '{ projection { seq } }' })));
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      await post(app, { query: '{ projection { cursor } }' }); // opens a new second: the count is written first
+      await post(app, { query: '{ projection { seq } }' }); // opens a new second: the count is written first
       await waitUntil(() => log.lines.some((l) => l['dropped'] !== undefined), 'the count');
       const written = log.with({ msg: 'graphql operation' });
       const dropped = log.lines.reduce((sum, l) => sum + ((l['dropped'] as number | undefined) ?? 0), 0);

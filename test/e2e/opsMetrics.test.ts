@@ -78,7 +78,7 @@ describe('operations metrics', () => {
     const count = (m: Exposition, name: string, labels: Record<string, string>) => m.value(name, labels) ?? 0;
     expect(await post('{ noSuchField }')).toBe(200);
     expect(await post('{ cells(first: -1) { totalCount } }')).toBe(200);
-    expect(await post('{ projection { cursor } }', {})).toBe(401); // no token
+    expect(await post('{ projection { seq } }', {})).toBe(401); // no token
     const after = await scrape();
     for (const code of ['GRAPHQL_VALIDATION_FAILED', 'BAD_ARGUMENT'])
       expect(count(after, 'cellgraph_graphql_errors_total', { code }), code).toBe(
@@ -120,7 +120,7 @@ describe('operations metrics', () => {
 describe('deploy/grafana-dashboard.json', () => {
   it('every metric it queries exists on /metrics', async () => {
     // a query and a WebSocket first, so histogram series exist as they would in production
-    await post('{ projection { cursor } }');
+    await post('{ projection { seq } }');
     const dashboard = JSON.parse(readFileSync(path.join(root, 'deploy/grafana-dashboard.json'), 'utf8')) as {
       panels: { title: string; targets?: { expr: string }[] }[];
       templating: { list: { query?: unknown }[] };
