@@ -46,6 +46,8 @@ it('with only the README read-only permissions and CELLGRAPH_CREATE_STREAM=false
     CELLGRAPH_NATS_USER: READER.user,
     CELLGRAPH_NATS_PASSWORD: READER.pass,
     CELLGRAPH_CREATE_STREAM: 'false',
+    // These are the stream's permissions; reading checkpoints needs the bucket's too (README), so they are off here.
+    CELLGRAPH_CHECKPOINT_BUCKET: '',
   };
   const app = await cellgraphForTest(nats.url, { ...reader, CELLGRAPH_LOG_LEVEL: 'debug' }, logs.logger);
   await waitReady(app);
