@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
+import { readSseUntil } from '../support/sse.js';
 import { connectWs, refusal, runWs } from '../support/ws.js';
 
 const TOKEN_A = 'token-a-0123456789abcdef';
@@ -126,15 +127,7 @@ describe('SSE', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    while (!text.includes('SYNCED')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-    controller.abort();
+    const text = await readSseUntil(response, 'SYNCED', controller);
     expect(text).toMatch(/event: next\ndata: .*"kind":"SYNCED"/);
   });
 });

@@ -4,6 +4,7 @@ import { startTestCellgraph, type TestCellgraph, waitCursor, waitUntil } from '.
 import { sign } from '../support/jwt.js';
 import { useNats } from '../support/nats.js';
 import { cloudEvent, publishAll } from '../support/publish.js';
+import { readSseUntil } from '../support/sse.js';
 import { connectWs, runWs } from '../support/ws.js';
 
 // Two tenants, a cell without a tenant, two formations: F holds cells of both tenants, G only acme's.
@@ -259,15 +260,7 @@ describe('subscriptions over SSE', () => {
       body: JSON.stringify({ query: CELL_SUB, variables: { include: 'SNAPSHOT' } }),
       signal: controller.signal,
     });
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    while (!text.includes('SYNCED')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-    controller.abort();
+    const text = await readSseUntil(response, 'SYNCED', controller);
     expect([...new Set(idsIn(text))].sort()).toEqual(GLOBEX);
   });
 });

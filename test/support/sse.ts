@@ -50,3 +50,17 @@ export function sseSubscribe<T, V>(
   done.catch(() => undefined);
   return { stop: () => controller.abort(), done, status };
 }
+
+/** Reads a raw SSE response until its text contains `marker` (or the stream ends), then aborts it; returns the text. */
+export async function readSseUntil(response: Response, marker: string, controller: AbortController): Promise<string> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  controller.abort();
+  return text;
+}
