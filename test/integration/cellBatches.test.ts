@@ -80,9 +80,11 @@ describe('cellBatches subscription', () => {
         expect(view.sorted()).toEqual(fresh.cells);
         expect(view.errors).toEqual([]);
       }
-      // The paused one got the latest state of each cell in fewer changes; the reading one every change.
+      // The paused member never gets more changes than the reading one: whatever the server could not hand to
+      // its socket was coalesced. Whether any was depends on how much the kernel's socket buffers absorbed
+      // while paused, so "strictly fewer" is not asserted here; slowSubscriber.test.ts forces that case.
       const changes = (v: CellView) => v.messages.filter((m) => m.kind !== 'SYNCED' && m.kind !== 'BOOKMARK').length;
-      expect(changes(slow)).toBeLessThan(changes(fast));
+      expect(changes(slow)).toBeLessThanOrEqual(changes(fast));
       await Promise.all([client.dispose(), slowClient.dispose()]);
     } finally {
       await app.stop();
