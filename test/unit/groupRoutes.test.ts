@@ -81,7 +81,8 @@ describe('LiveHub routes: a delta is offered only to the groups on its cell rout
     publish([other('cell.observability.v1.metrics', { cellId: 'a' }), completed({ cellId: 'c', exitCode: 1 })]);
     readAll();
 
-    const kinds = (feed: CellFeed) => received.get(feed)!.map((m) => [m.kind, 'cell' in m ? m.cell.id : null, m.seq]);
+    const kinds = (feed: CellFeed) =>
+      received.get(feed)!.map((m) => [m.kind, 'cell' in m ? m.cell.id : null, 'seq' in m ? m.seq : null]);
     expect(kinds(pairs.spec.routed)).toContainEqual(['REMOVED', 'a', 7]);
     for (const [name, { routed, unrouted }] of Object.entries(pairs)) {
       expect(received.get(routed), name).toEqual(received.get(unrouted));
