@@ -176,6 +176,10 @@ export const configSchema = z.object({
   // --- browsers -----------------------------------------------------------------
   /** Origins whose pages may call the API (CORS, and the WebSocket Origin check). Unset: same origin only. */
   CELLGRAPH_CORS_ORIGINS: originList.default([]),
+  /** Manifest of the only operations that may run (the client preset's persisted-documents.json). Unset: any. */
+  CELLGRAPH_TRUSTED_DOCUMENTS: readableFile.optional(),
+  /** An admin credential (static token, admin-scope JWT) may run unlisted operations too: GraphiQL, ad-hoc queries. */
+  CELLGRAPH_TRUSTED_DOCUMENTS_ADMIN_BYPASS: bool.default(false),
 
   // --- what the API reveals ---------------------------------------------------
   CELLGRAPH_INTROSPECTION: bool.default(true),

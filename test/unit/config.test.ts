@@ -43,6 +43,8 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_JWT_AUDIENCE', ' , ', /at least one/],
   ['CELLGRAPH_JWT_CLOCK_TOLERANCE_S', '31', /30/],
   ['CELLGRAPH_CORS_ORIGINS', 'https://dash.example/', /scheme:\/\/host/],
+  ['CELLGRAPH_TRUSTED_DOCUMENTS', '/nonexistent/persisted-documents.json', /cannot read .*ENOENT/],
+  ['CELLGRAPH_TRUSTED_DOCUMENTS_ADMIN_BYPASS', 'admins', /must be true or false/],
   ['CELLGRAPH_INTROSPECTION', 'disabled', /must be true or false/],
   ['CELLGRAPH_EXPOSE_ERRORS', '2', /must be true or false/],
   ['CELLGRAPH_MAX_DEPTH', '0', /1/],
