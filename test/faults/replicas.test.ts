@@ -107,4 +107,4 @@ it('replicas converge (same digest at the same cursor), a client resumes across 
     await publisher.close();
     await Promise.all([a.stop(), b?.stop()]);
   }
-});
+}, 180_000);
