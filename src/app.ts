@@ -48,6 +48,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
   const hub = new LiveHub(projection, {
     bookmarkIntervalMs: config.CELLGRAPH_BOOKMARK_INTERVAL_MS,
     eventQueueLimit: config.CELLGRAPH_EVENT_QUEUE_LIMIT,
+    catchUpSliceMs: config.CELLGRAPH_CATCHUP_SLICE_MS,
     logger,
   });
   const ingestor = new Ingestor(

@@ -33,6 +33,7 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_MIN_SEQ_WAIT_MS', '60001', /60000/],
   ['CELLGRAPH_BOOKMARK_INTERVAL_MS', '99', /100/],
   ['CELLGRAPH_EVENT_QUEUE_LIMIT', '0', /1/],
+  ['CELLGRAPH_CATCHUP_SLICE_MS', '1001', /1000/],
   // README: "≤ 30 s, under common proxy idle timeouts"
   ['CELLGRAPH_WS_KEEPALIVE_MS', '30001', /30000/],
   ['CELLGRAPH_TOKEN', 'short', /at least 16 characters/],
