@@ -305,8 +305,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       });
       rows.push({
         section: 'checkpoint',
-        metric: `writing it while ingest applies 20 events/ms: longest event-loop stall / writer's longest slice / pin (load ${loadAtRun.toFixed(2)})`,
-        cellgraph: `${ms(done['maxLoopDelayMs'])} / ${ms(done['longestSliceMs'])} / ${ms(done['pinMs'])}`,
+        metric: `writing it while ingest applies 20 events/ms: longest event-loop stall / p99 stall / writer's longest slice / pin / longest GC pause (load ${loadAtRun.toFixed(2)})`,
+        cellgraph: `${ms(done['maxLoopDelayMs'])} / ${ms(done['p99LoopDelayMs'])} / ${ms(done['longestSliceMs'])} / ${ms(done['pinMs'])} / ${ms((done['gcDuringWrite'] as { maxMs: number }).maxMs)}`,
         baseline: '',
         ratio: '',
         target: 'a few ms',
