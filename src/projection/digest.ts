@@ -2,16 +2,20 @@ import { createHash } from 'node:crypto';
 import type { Projection, ProjectionCounts, ProjectionPin } from './projection.js';
 import type { CellRecord, FormationRecord } from './records.js';
 import { sortInSlices, type Yielder } from './sorted.js';
+import type { TimelineLog } from './timelineLog.js';
 
 const FORMATIONS_SEPARATOR = '--formations--\n';
+const TIMELINE_SEPARATOR = '--timeline--\n';
 /** Record lines are hashed in pieces of about this many characters: one native call per record cost more than the hashing. */
 const HASH_PIECE = 64 * 1024;
 
 /**
- * The projection digest built record by record: every cell in id order, then
- * every formation in id order, then the counts. A SHA-256 over each record's
- * JSON and a newline, so two replicas at the same cursor give the same digest.
- * The caller guarantees the order (`projectionDigest` sorts; a checkpoint is
+ * The projection digest built part by part: every cell in id order, then
+ * every formation in id order (each record's JSON and a newline), then the
+ * timeline log's bytes (which events belong to which record: a
+ * checkpoint-booted replica must answer timelines like a full replay), then
+ * the counts. Two replicas at the same cursor give the same digest. The
+ * caller guarantees the order (`projectionDigest` sorts; a checkpoint is
  * stored in this order and its loader checks it).
  */
 export class RecordDigest {
@@ -31,9 +35,20 @@ export class RecordDigest {
     this.add(JSON.stringify(formation));
   }
 
-  finish(counts: ProjectionCounts): string {
+  /** The first `length` entries of the log, after every record. */
+  *timeline(timeline: TimelineLog, length: number): Generator<void> {
     if (!this.inFormations) this.pending += FORMATIONS_SEPARATOR;
-    return this.hash.update(this.pending).update(JSON.stringify(counts)).digest('hex');
+    this.inFormations = true;
+    this.hash.update(this.pending + TIMELINE_SEPARATOR);
+    this.pending = '';
+    for (const view of timeline.byteViews(length)) {
+      this.hash.update(view);
+      yield;
+    }
+  }
+
+  finish(counts: ProjectionCounts): string {
+    return this.hash.update(JSON.stringify(counts)).digest('hex');
   }
 
   private add(json: string): void {
@@ -56,6 +71,7 @@ export function projectionDigest(projection: Projection): string {
   const digest = new RecordDigest();
   for (const id of [...projection.cells.keys()].sort(byId)) digest.cell(projection.cells.get(id)!);
   for (const id of [...projection.formations.keys()].sort(byId)) digest.formation(projection.formations.get(id)!);
+  for (const _ of digest.timeline(projection.timeline, projection.timeline.length));
   return digest.finish(projection.counts);
 }
 
@@ -92,6 +108,7 @@ export async function pinnedDigest(pin: ProjectionPin, slicer: Yielder): Promise
     digest.formation(formation);
     if (slicer.due()) await slicer.pause();
   }
+  for (const _ of digest.timeline(pin.timeline, pin.state.timelineLength)) if (slicer.due(64)) await slicer.pause();
   return digest.finish(pin.state.counts);
 }
 

@@ -19,6 +19,10 @@ import {
  *   dedup ×d     the dedup window's ids in arrival order, oldest first, DEDUP_IDS_PER_LINE a line
  *   cells ×b     blocks of up to CELLS_PER_BLOCK cells as columns (see cellsToBlock), in id order
  *   formation ×f one row per formation (formationToRow), in id order
+ *   timeline ×t  the timeline log's entries, TIMELINE_ENTRIES_PER_LINE a line, as
+ *                [seq deltas, back links]: each seq minus the one before it (the
+ *                first line's first from 0), and how many entries back the
+ *                record's previous entry is (0: the record's first)
  *   trailer      { end: { sha256, digest } }
  *
  * Records are in id order, the order the projection digest hashes them in:
@@ -30,8 +34,10 @@ import {
  * records. Change the layout: bump CHECKPOINT_FORMAT_VERSION.
  */
 export const CHECKPOINT_FORMAT = 'cellgraph-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 3;
+// 3: the timeline log (CellRecord.events, Formation.events). 4: cells as columns in id order.
+export const CHECKPOINT_FORMAT_VERSION = 4;
 export const DEDUP_IDS_PER_LINE = 5_000;
+export const TIMELINE_ENTRIES_PER_LINE = 10_000;
 
 const seq = z.number().int().nonnegative();
 
@@ -50,6 +56,8 @@ export const checkpointHeaderSchema = z.object({
   formations: seq,
   dedupCapacity: seq,
   dedupIds: seq,
+  /** Entries of the timeline log. */
+  timeline: seq,
   cellFields: z.array(z.string()),
   formationFields: z.array(z.string()),
   writtenAt: z.string(),
@@ -156,15 +164,16 @@ const isFormationStatus = oneOf(FORMATION_STATUSES);
  */
 export function blockToCells(block: unknown): CellRecord[] {
   if (!Array.isArray(block) || block.length !== RECORD_FIELDS.length + 1 || !Array.isArray(block[0]))
-    throw new CheckpointUnusable('malformed cell block');
+    throw new CheckpointUnusable('corrupt: malformed cell block');
   const dict = block[0] as unknown[];
-  if (!dict.every((v) => typeof v === 'string')) throw new CheckpointUnusable('malformed cell block dictionary');
+  if (!dict.every((v) => typeof v === 'string'))
+    throw new CheckpointUnusable('corrupt: malformed cell block dictionary');
   const ids = block[1];
-  if (!Array.isArray(ids)) throw new CheckpointUnusable('malformed cell block');
+  if (!Array.isArray(ids)) throw new CheckpointUnusable('corrupt: malformed cell block');
   const n = ids.length;
   for (let c = 2; c < block.length; c++)
     if (!Array.isArray(block[c]) || (block[c] as unknown[]).length !== n)
-      throw new CheckpointUnusable('malformed cell block: columns of different lengths');
+      throw new CheckpointUnusable('corrupt: malformed cell block: columns of different lengths');
   const [, , specIds, runIds, states, formationIds, tenantIds, starts, ends, outcomes, exitCodes] =
     block as unknown[][];
   const [terminalStates, reasons, firstSeqs, lastSeqDeltas, updates, eventCounts] = (block as unknown[][]).slice(11);
@@ -208,7 +217,7 @@ export function blockToCells(block: unknown): CellRecord[] {
       !stringOrNull(updatedAt) ||
       !isSeq(eventCount)
     )
-      throw new CheckpointUnusable(`malformed cell ${JSON.stringify(id).slice(0, 100)} in a block`);
+      throw new CheckpointUnusable(`corrupt: malformed cell ${JSON.stringify(id).slice(0, 100)} in a block`);
     cells[i] = {
       id,
       specId,
@@ -248,7 +257,7 @@ export function formationToRow(formation: FormationRecord): unknown[] {
 
 export function rowToFormation(row: unknown): FormationRecord {
   if (!Array.isArray(row) || row.length !== FORMATION_FIELDS.length)
-    throw new CheckpointUnusable('malformed formation row');
+    throw new CheckpointUnusable('corrupt: malformed formation row');
   const [id, name, status, document, reason, createdAt, firstSeq, lastSeq, updatedAt, eventCount] = row;
   if (
     typeof id !== 'string' ||
@@ -262,7 +271,7 @@ export function rowToFormation(row: unknown): FormationRecord {
     !stringOrNull(updatedAt) ||
     !isSeq(eventCount)
   )
-    throw new CheckpointUnusable(`malformed formation row ${JSON.stringify(row).slice(0, 200)}`);
+    throw new CheckpointUnusable(`corrupt: malformed formation row ${JSON.stringify(row).slice(0, 200)}`);
   return {
     id,
     name,
