@@ -156,6 +156,14 @@ const isState = oneOf(CELL_STATES);
 const isOutcome = oneOf(CELL_OUTCOMES);
 const isTerminalState = oneOf(TERMINAL_STATES);
 const isFormationStatus = oneOf(FORMATION_STATUSES);
+/**
+ * Each enum value as the constant the reducer uses: a string parsed from JSON
+ * is a fresh copy, and the projection's counters are keyed by these values
+ * (a property lookup by a fresh string costs a string-table lookup each time).
+ */
+const CANONICAL = new Map<string, string>(
+  [...CELL_STATES, ...CELL_OUTCOMES, ...TERMINAL_STATES].map((value) => [value, value]),
+);
 
 /**
  * A block back into records, with their keys in the order the reducer
@@ -165,9 +173,9 @@ const isFormationStatus = oneOf(FORMATION_STATUSES);
 export function blockToCells(block: unknown): CellRecord[] {
   if (!Array.isArray(block) || block.length !== RECORD_FIELDS.length + 1 || !Array.isArray(block[0]))
     throw new CheckpointUnusable('corrupt: malformed cell block');
-  const dict = block[0] as unknown[];
-  if (!dict.every((v) => typeof v === 'string'))
+  if (!block[0].every((v) => typeof v === 'string'))
     throw new CheckpointUnusable('corrupt: malformed cell block dictionary');
+  const dict = (block[0] as string[]).map((value) => CANONICAL.get(value) ?? value);
   const ids = block[1];
   if (!Array.isArray(ids)) throw new CheckpointUnusable('corrupt: malformed cell block');
   const n = ids.length;

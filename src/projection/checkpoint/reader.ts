@@ -236,7 +236,7 @@ export async function readCheckpoint(
   const loadedDigest = digest.finish(state.counts);
   if (loadedDigest !== trailer.digest)
     throw new CheckpointUnusable(`digest mismatch: recorded ${trailer.digest}, loaded ${loadedDigest}`);
-  for (const position of firstSeenOrder(cells)) projection.restoreCell(cells[position]!);
+  projection.restoreCells(cells, firstSeenOrder(cells));
   for (const position of firstSeenOrder(formations)) projection.restoreFormation(formations[position]!);
   projection.restoreState({
     cursor: header.cursor,
