@@ -71,6 +71,8 @@ export async function liveTailThroughFault(
     seed: number;
     env?: Record<string, string>;
     fault: (app: TestCellgraph, publisher: EventPublisher) => Promise<number>;
+    /** Runs once the subscriber is synced, before the live events are published (to arrange the fault). */
+    beforeTail?: (app: TestCellgraph) => Promise<void>;
     /** Bound of each wait after the fault (a cluster electing leaders on a loaded host needs more than a server). */
     timeoutMs?: number;
   },
@@ -81,6 +83,7 @@ export async function liveTailThroughFault(
   await withFaultRig(natsUrl, options.env ?? {}, async (rig) => {
     const { app, publisher, watcher } = rig;
     await syncWatcher(rig, timeoutMs);
+    await options.beforeTail?.(app);
     const publishing = publishInBackground(publisher, toPublish(events.slice(1000)), {
       rate: 1500,
       window: 32,
