@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { startCellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -138,6 +139,13 @@ runWorker(async () => {
     ids,
   });
   const cpu = measureCpu();
+  // Event-loop lag from the orchestrator's `measure` on: how long a timer waited for its turn (10 ms resolution).
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  process.on('message', (message: { type: string }) => {
+    if (message.type !== 'measure') return;
+    lag.reset();
+    lag.enable();
+  });
   // Heap after a full GC (when run with --expose-gc) and RSS, on request: memory per subscription.
   process.on('message', (message: { type: string }) => {
     if (message.type !== 'memory') return;
@@ -147,9 +155,17 @@ runWorker(async () => {
   });
   onStop(async () => {
     const cpuMicros = cpu();
+    lag.disable();
     const live = app.hub.stats();
+    const cursor = app.projection.cursor;
     bare.close();
     await app.stop();
-    return { cpuMicros, live };
+    const lagMs = (q: number) => (lag.count > 0 ? lag.percentile(q) / 1e6 : Number.NaN);
+    return {
+      cpuMicros,
+      live,
+      cursor,
+      lag: { p50: lagMs(50), p99: lagMs(99), max: lag.count > 0 ? lag.max / 1e6 : Number.NaN },
+    };
   });
 });
