@@ -23,7 +23,9 @@ const config: CodegenConfig = {
     'test/generated/': {
       documents: ['test/operations/**/*.graphql'],
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persistedDocuments: also writes persisted-documents.json (hash -> text), the trusted-documents manifest
+      // format (CELLGRAPH_TRUSTED_DOCUMENTS) the trusted-documents test serves; each document carries its hash.
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: {
         useTypeImports: true,
         // NodeNext resolution: relative imports in the generated files need their .js extension.

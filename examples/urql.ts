@@ -35,8 +35,7 @@ export function createUrqlClient(url: string, token?: string): Client {
   });
   return new Client({
     url,
-    // Queries as POST: one request shape for every client, with or without a token.
-    preferGetMethod: false,
+    // urql's defaults: short queries go as GET (cellgraph answers them without a CSRF header), long ones as POST.
     fetchOptions: { headers },
     exchanges: [
       fetchExchange,

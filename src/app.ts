@@ -11,6 +11,7 @@ import { type RunningHttpServer, startHttpServer } from './server/httpServer.js'
 import { Metrics } from './server/metrics.js';
 import { OperationLog } from './server/plugins/operationLog.js';
 import { useTracing } from './server/plugins/tracing.js';
+import { TrustedDocuments } from './server/trustedDocuments.js';
 import { createCellgraphYoga } from './server/yoga.js';
 import { Checkpoints } from './source/checkpoints.js';
 import { EventReader } from './source/eventReader.js';
@@ -38,11 +39,16 @@ export interface Cellgraph {
  * first second and /readyz tells when the replay is done.
  */
 export async function startCellgraph(config: Config, natsUrl: string, logger: Logger): Promise<Cellgraph> {
+  // First: a malformed manifest stops the start before anything is opened.
+  const trustedDocuments = config.CELLGRAPH_TRUSTED_DOCUMENTS
+    ? TrustedDocuments.fromFile(config.CELLGRAPH_TRUSTED_DOCUMENTS, config.CELLGRAPH_TRUSTED_DOCUMENTS_ADMIN_BYPASS)
+    : undefined;
   const projection = new Projection({ dedupWindow: config.CELLGRAPH_DEDUP_WINDOW });
   const clock = new CursorClock();
   const hub = new LiveHub(projection, {
     bookmarkIntervalMs: config.CELLGRAPH_BOOKMARK_INTERVAL_MS,
     eventQueueLimit: config.CELLGRAPH_EVENT_QUEUE_LIMIT,
+    catchUpSliceMs: config.CELLGRAPH_CATCHUP_SLICE_MS,
     logger,
   });
   const ingestor = new Ingestor(
@@ -128,11 +134,22 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     perSecond: config.CELLGRAPH_LOG_OPERATIONS_PER_SECOND,
     onErrors: (codes) => metrics.countErrors(codes),
   });
+  if (trustedDocuments) {
+    logger.info(
+      {
+        manifest: config.CELLGRAPH_TRUSTED_DOCUMENTS,
+        documents: trustedDocuments.size,
+        adminBypass: trustedDocuments.adminBypass && authenticator.required,
+      },
+      'trusted documents: only listed operations run',
+    );
+  }
   const yoga = createCellgraphYoga({
     context,
     metrics,
     authenticator,
     operationLog,
+    ...(trustedDocuments ? { trustedDocuments } : {}),
     // Spans only when OTEL_EXPORTER_OTLP_ENDPOINT turned tracing on (cli/telemetry): off, the plugin is not there.
     ...(tracingEnabled() ? { plugins: [useTracing()] } : {}),
   });
@@ -150,6 +167,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     corsOrigins: config.CELLGRAPH_CORS_ORIGINS,
     dashboard: DashboardAssets.load(),
     authenticator,
+    ...(trustedDocuments ? { trustedDocuments } : {}),
   });
   source.start();
   nats.start();

@@ -150,6 +150,8 @@ export const configSchema = z.object({
   CELLGRAPH_BOOKMARK_INTERVAL_MS: int(100, 3_600_000).default(15_000),
   /** Live buffer of a raw `events` subscription; beyond it the subscription ends with LAGGED. */
   CELLGRAPH_EVENT_QUEUE_LIMIT: int(1, 1_000_000).default(10_000),
+  /** Catch-up (snapshots, changes since `after`) delivered per turn of the event loop before I/O runs; 0: unpaced. */
+  CELLGRAPH_CATCHUP_SLICE_MS: int(0, 1_000).default(5),
   /** graphql-ws ping interval: well under the 60 s idle timeout of common proxies. */
   CELLGRAPH_WS_KEEPALIVE_MS: int(1_000, 30_000).default(15_000),
 
@@ -176,6 +178,10 @@ export const configSchema = z.object({
   // --- browsers -----------------------------------------------------------------
   /** Origins whose pages may call the API (CORS, and the WebSocket Origin check). Unset: same origin only. */
   CELLGRAPH_CORS_ORIGINS: originList.default([]),
+  /** Manifest of the only operations that may run (the client preset's persisted-documents.json). Unset: any. */
+  CELLGRAPH_TRUSTED_DOCUMENTS: readableFile.optional(),
+  /** An admin credential (static token, admin-scope JWT) may run unlisted operations too: GraphiQL, ad-hoc queries. */
+  CELLGRAPH_TRUSTED_DOCUMENTS_ADMIN_BYPASS: bool.default(false),
 
   // --- what the API reveals ---------------------------------------------------
   CELLGRAPH_INTROSPECTION: bool.default(true),

@@ -1,5 +1,7 @@
 import type { CellPredicate } from '../projection/cellFilter.js';
 import type { CellField, CellRecord } from '../projection/records.js';
+import type { CatchUp } from './catchUp.js';
+import type { CatchUpPacer } from './catchUpPacer.js';
 import type { ChangeKind } from './changes.js';
 import { type ControlMessage, SeqFeed } from './feed.js';
 import type { GroupLog, LogReader } from './groupLog.js';
@@ -11,40 +13,6 @@ type CellChangeMessage =
 
 export type CellFeedMessage = CellChangeMessage | ControlMessage;
 
-/** Every field a catch-up message may have changed: the client learns the whole record. */
-const ALL_FIELDS: readonly CellField[] = [
-  'id',
-  'specId',
-  'runId',
-  'state',
-  'status',
-  'formationId',
-  'formation',
-  'tenantId',
-  'startedAt',
-  'destroyedAt',
-  'outcome',
-  'exitCode',
-  'terminalState',
-  'reason',
-  'durationMs',
-  'firstSeq',
-  'lastSeq',
-  'updatedAt',
-  'eventCount',
-];
-
-export interface CatchUp {
-  /** Cells to replay first, ordered by lastSeq ascending, all with lastSeq <= syncedSeq. */
-  cells: readonly CellRecord[];
-  /** snapshot: send only matching cells (the client starts empty). changes: also REMOVED for non-matching ones. */
-  mode: 'snapshot' | 'changes';
-  /** Only cells with lastSeq > since are replayed. */
-  since: number;
-  /** The projection cursor the catch-up was taken at. */
-  syncedSeq: number;
-}
-
 /**
  * One `cells`/`cell` subscription: catch-up (snapshot, or the cells changed
  * since `after`, coalesced to their latest state, in seq order), a SYNCED
@@ -55,11 +23,14 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
   private readonly reader: LogReader;
   private backlogIndex = 0;
   private synced = false;
+  /** Waiting for the pacer's next turn to go on with the catch-up. */
+  private paused = false;
 
   constructor(
     readonly matches: CellPredicate,
     private readonly catchUp: CatchUp,
     log: GroupLog,
+    private readonly pacer?: CatchUpPacer,
   ) {
     super(catchUp.since);
     // Joined now, synchronously with the catch-up's cursor: the log holds exactly the deltas after it.
@@ -71,7 +42,7 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
   }
 
   get queueSize(): number {
-    return this.reader.pending + (this.catchUp.cells.length - this.backlogIndex);
+    return this.reader.pending + (this.catchUp.length - this.backlogIndex);
   }
 
   get coalesced(): number {
@@ -98,7 +69,19 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
   }
 
   protected override onWaiting(): void {
-    this.reader.waitForChange();
+    if (this.paused) return;
+    if (this.synced || !this.pacer) {
+      this.reader.waitForChange();
+      return;
+    }
+    // Only the pacer stops a catch-up: go on in the next turn of the event loop.
+    this.paused = true;
+    this.pacer.resumeNextTurn(() => {
+      this.paused = false;
+      this.wake();
+      // Still waiting: the turn's budget ran out again (or SYNCED went out and the log is empty).
+      if (this.waiting && !this.done) this.onWaiting();
+    });
   }
 
   protected override discardPending(): void {
@@ -106,23 +89,14 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
   }
 
   protected nextMessage(): CellChangeMessage | undefined {
-    const { cells, mode, since, syncedSeq } = this.catchUp;
-    while (this.backlogIndex < cells.length) {
-      const cell = cells[this.backlogIndex++]!;
-      if (cell.lastSeq <= since) continue;
-      const matching = this.matches(cell);
-      if (matching)
-        return {
-          kind: mode === 'snapshot' || cell.firstSeq > since ? 'ADDED' : 'UPDATED',
-          seq: cell.lastSeq,
-          cell,
-          changed: ALL_FIELDS,
-        };
-      if (mode === 'changes') return { kind: 'REMOVED', seq: cell.lastSeq, cell, changed: ALL_FIELDS };
+    const { catchUp } = this;
+    if (this.backlogIndex < catchUp.length) {
+      if (this.pacer && !this.pacer.mayDeliver()) return undefined;
+      return catchUp.message(this.backlogIndex++);
     }
     if (!this.synced) {
       this.synced = true;
-      return { kind: 'SYNCED', seq: Math.max(syncedSeq, this.lastDeliveredSeq) };
+      return { kind: 'SYNCED', seq: Math.max(catchUp.syncedSeq, this.lastDeliveredSeq) };
     }
     return this.reader.take();
   }

@@ -3,7 +3,9 @@ import type { CellPredicate } from '../projection/cellFilter.js';
 import type { Projection } from '../projection/projection.js';
 import type { CellRecord, Delta } from '../projection/records.js';
 import type { Logger } from '../util/logger.js';
-import { type CatchUp, CellFeed } from './cellFeed.js';
+import { CatchUp } from './catchUp.js';
+import { CatchUpPacer } from './catchUpPacer.js';
+import { CellFeed } from './cellFeed.js';
 import { DeltaMessages } from './changes.js';
 import type { FeedFailure } from './endReasons.js';
 import { EventFeed, type ReadPage } from './eventFeed.js';
@@ -24,7 +26,16 @@ export interface HubOptions {
    * caught up (groupLog.ts).
    */
   groupLogLimit?: number;
+  /**
+   * Catch-up (snapshot, changes since `after`) delivered per turn of the
+   * event loop, in ms of wall-clock time, before it lets I/O run
+   * (catchUpPacer.ts); 0 or absent: no pacing.
+   */
+  catchUpSliceMs?: number;
 }
+
+/** Catch-ups at the current cursor kept for the next subscriber of their group. */
+const MAX_CACHED_CATCH_UPS = 256;
 
 /** Cell subscriptions with the same key share one log; without a key, those with the same predicate object do. */
 export type GroupKey = string | CellPredicate;
@@ -44,6 +55,11 @@ export interface HubStats {
   groups: number;
   /** Cell subscriptions reading a private queue because they fell behind their group's log. */
   privateQueues: number;
+  /** Catch-ups (snapshots, changes since `after`) taken, and those handed to a subscriber of the same group at the same seq instead. */
+  catchUpsTaken: number;
+  catchUpsShared: number;
+  /** Times a catch-up waited for the next turn of the event loop (catchUpPacer.ts). */
+  catchUpPauses: number;
 }
 
 /**
@@ -63,6 +79,13 @@ export class LiveHub {
   private cutSeq: number;
   private cutScheduled = false;
   private readonly cutWaiters: ((seq: number) => void)[] = [];
+  private readonly pacer: CatchUpPacer;
+  /** Catch-ups taken at `catchUpsSeq`, by group and kind: valid only while the cursor stays there. */
+  private catchUps = new Map<GroupKey, Map<string, CatchUp>>();
+  private catchUpsSeq = -1;
+  private catchUpsCached = 0;
+  private catchUpsTaken = 0;
+  private catchUpsShared = 0;
 
   constructor(
     private readonly projection: Projection,
@@ -71,6 +94,7 @@ export class LiveHub {
     this.timer = setInterval(() => this.sendBookmarks(), Math.max(50, Math.floor(options.bookmarkIntervalMs / 2)));
     this.timer.unref();
     this.cutSeq = projection.cursor;
+    this.pacer = new CatchUpPacer(options.catchUpSliceMs ?? 0);
   }
 
   /**
@@ -142,26 +166,12 @@ export class LiveHub {
     matches: CellPredicate,
     options: { after?: number | null; snapshot: boolean; candidates?: Iterable<CellRecord>; group?: string },
   ): CellFeed {
-    const cursor = this.projection.cursor;
-    let catchUp: CatchUp;
-    if (options.after != null || options.snapshot) {
-      const since = options.after ?? 0;
-      const mode = options.after != null ? 'changes' : 'snapshot';
-      const cells: CellRecord[] = [];
-      // A snapshot never sends a non-matching cell; changes may (as REMOVED), so keep those.
-      for (const cell of options.candidates ?? this.projection.cells.values()) {
-        if (cell.lastSeq > since && (mode === 'changes' || matches(cell))) cells.push(cell);
-      }
-      cells.sort((a, b) => a.lastSeq - b.lastSeq);
-      catchUp = { cells, mode, since, syncedSeq: cursor };
-    } else {
-      catchUp = { cells: [], mode: 'changes', since: cursor, syncedSeq: cursor };
-    }
     const key: GroupKey = options.group ?? matches;
+    const catchUp = this.catchUpOf(key, matches, options);
     let log = this.groups.get(key);
     if (!log) this.groups.set(key, (log = new GroupLog(matches, this.options.groupLogLimit ?? 4096)));
     const group = log;
-    const feed = new CellFeed(matches, catchUp, group);
+    const feed = new CellFeed(matches, catchUp, group, this.pacer);
     this.cellFeeds.add(feed);
     feed.onClose(() => {
       this.cellFeeds.delete(feed);
@@ -169,6 +179,41 @@ export class LiveHub {
       if (group.members === 0 && this.groups.get(key) === group) this.groups.delete(key);
     });
     return feed;
+  }
+
+  /**
+   * The catch-up of a new subscription, taken at the current cursor, or the
+   * one a subscriber of the same group took at this very cursor (the key
+   * stands for the predicate and the candidates, see subscribeCells).
+   */
+  private catchUpOf(
+    key: GroupKey,
+    matches: CellPredicate,
+    options: { after?: number | null; snapshot: boolean; candidates?: Iterable<CellRecord> },
+  ): CatchUp {
+    const cursor = this.projection.cursor;
+    if (options.after == null && !options.snapshot) return CatchUp.none(cursor, matches);
+    const since = options.after ?? 0;
+    const mode = options.after != null ? 'changes' : 'snapshot';
+    // A quiet stream keeps the cursor put: start over rather than hold every `after` ever asked for.
+    if (this.catchUpsSeq !== cursor || this.catchUpsCached >= MAX_CACHED_CATCH_UPS) {
+      this.catchUps = new Map();
+      this.catchUpsSeq = cursor;
+      this.catchUpsCached = 0;
+    }
+    let byKind = this.catchUps.get(key);
+    if (!byKind) this.catchUps.set(key, (byKind = new Map()));
+    const kind = `${mode}:${since}`;
+    let catchUp = byKind.get(kind);
+    if (catchUp) {
+      this.catchUpsShared += 1;
+      return catchUp;
+    }
+    catchUp = CatchUp.take(options.candidates ?? this.projection.cells.values(), matches, mode, since, cursor);
+    byKind.set(kind, catchUp);
+    this.catchUpsCached += 1;
+    this.catchUpsTaken += 1;
+    return catchUp;
   }
 
   subscribeEvents(after: number, types: ReadonlySet<string> | null, readPage: ReadPage): EventFeed {
@@ -210,6 +255,9 @@ export class LiveHub {
       maxQueueDepth: max,
       coalesced,
       lagged: this.lagged,
+      catchUpsTaken: this.catchUpsTaken,
+      catchUpsShared: this.catchUpsShared,
+      catchUpPauses: this.pacer.pauses,
     };
   }
 
@@ -230,6 +278,9 @@ export class LiveHub {
 
   /** Ends every subscription with a failure (for example a stream reset). */
   failAll(reason: FeedFailure): void {
+    // The stream was replaced or the state loaded: a seq may come back with other cells behind it.
+    this.catchUps = new Map();
+    this.catchUpsSeq = -1;
     for (const feed of [...this.cellFeeds, ...this.eventFeeds]) feed.fail(reason);
   }
 

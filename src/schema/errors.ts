@@ -17,6 +17,10 @@ export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** A valid credential that grants nothing here (no tenant, no admin scope), or an admin-only field. */
   FORBIDDEN: 'FORBIDDEN',
+  /** Trusted documents on: the hash sent is not in the manifest (an APQ client then sends the text, checked in turn). */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  /** Trusted documents on: the document's text is not in the manifest and the caller may not bypass it. */
+  OPERATION_NOT_TRUSTED: 'OPERATION_NOT_TRUSTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -4,13 +4,14 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../util/logger.js';
-import type { Authenticator } from './auth/authenticator.js';
+import type { Authenticator, Caller } from './auth/authenticator.js';
 import { OriginPolicy } from './cors.js';
 import type { DashboardAssets } from './dashboardAssets.js';
 import type { Metrics } from './metrics.js';
 import { wsAuthorizer } from './plugins/auth.js';
 import { type OperationLog, type OperationOrigin, ORIGIN_KEY, requestIdFrom } from './plugins/operationLog.js';
 import { SharedFrames } from './sharedFrames.js';
+import type { TrustedDocuments } from './trustedDocuments.js';
 import type { CellgraphYoga } from './yoga.js';
 
 export interface HttpServerOptions {
@@ -35,6 +36,8 @@ export interface HttpServerOptions {
   exposeErrors?: boolean;
   /** The built-in dashboard at `/`; without it, `/` is the API's (404). */
   dashboard?: DashboardAssets;
+  /** CELLGRAPH_TRUSTED_DOCUMENTS: the same allow-list yoga applies to HTTP and SSE. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export interface RunningHttpServer {
@@ -136,6 +139,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onSubscribe: async (ctx, id, payload) => {
+        // Set by wsAuthorizer at connection_init, only when authentication is on (an open server has no admin).
+        const caller = (ctx.extra as { caller?: Caller }).caller;
         const origin: OperationOrigin = {
           requestId: `${connectionIds.get(ctx.extra.socket) ?? 'ws'}/${id}`,
           transport: 'ws',
@@ -144,14 +149,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
-          // Set by wsAuthorizer at connection_init: the context factory reads the caller from here.
-          caller: (ctx.extra as { caller?: unknown }).caller,
+          // The context factory reads the caller from here.
+          caller,
           params: payload,
           [ORIGIN_KEY]: origin,
         });
+        const verdict = options.trustedDocuments?.check(payload, caller?.visibility.all === true);
+        if (verdict?.kind === 'refused') return [verdict.error];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = verdict?.kind === 'listed' ? verdict.entry.document : parse(payload.query);
         } catch (error) {
           // graphql-ws accepts only GraphQLErrors here; anything else would close the socket with 4500.
           return [

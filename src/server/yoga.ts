@@ -22,6 +22,8 @@ import { useMetrics } from './plugins/metrics.js';
 import { type OperationLog, useOperationLog } from './plugins/operationLog.js';
 import { useSharedSubscriptions } from './plugins/sharedSubscriptions.js';
 import { useSubscriptionLimits } from './plugins/subscriptionLimits.js';
+import { useTrustedDocuments } from './plugins/trustedDocuments.js';
+import type { TrustedDocuments } from './trustedDocuments.js';
 
 export type CellgraphYoga = YogaServerInstance<Record<string, unknown>, AppContext>;
 
@@ -49,6 +51,8 @@ export interface YogaOptions {
   operationLog?: OperationLog;
   /** Overrides CELLGRAPH_GRAPHQL_JIT (tests compare both). */
   jit?: boolean;
+  /** CELLGRAPH_TRUSTED_DOCUMENTS: only these operations run (absent: any). */
+  trustedDocuments?: TrustedDocuments;
 }
 
 /** The yoga instance: one schema, one plugin chain, shared by HTTP, SSE and graphql-ws. */
@@ -132,6 +136,10 @@ export function createCellgraphYoga(options: YogaOptions): CellgraphYoga {
       ...(config.CELLGRAPH_INTROSPECTION ? [] : [useDisableIntrospection() as Plugin]),
       useErrorCodes(),
       useHttpErrorBodies(),
+      // Only a credential proven admin bypasses (callers holds the callers useBearerAuth established).
+      ...(options.trustedDocuments
+        ? [useTrustedDocuments(options.trustedDocuments, (request) => callers.get(request)?.visibility.all === true)]
+        : []),
       ...useDocumentLimits(
         {
           maxDocumentBytes: config.CELLGRAPH_MAX_DOCUMENT_BYTES,

@@ -227,7 +227,7 @@ describe('malformed GraphQL', () => {
     }
     expect(statuses.get(500)).toBeUndefined();
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
-  });
+  }, 240_000); // 1,500 sequential requests: minutes, not seconds, when the 2 cores are shared
 
   it('over WebSocket: an error message per operation, the socket stays open', async () => {
     const ws = connectWs(app.url);

@@ -88,8 +88,18 @@ describe('client guide examples', () => {
     expect([...running.values()].sort(byId)).toEqual(fresh.cells.map(({ id, state }) => ({ id, state })));
   });
 
-  it('urql: counts over HTTP and the cellBatches table up to SYNCED equal fresh queries', async () => {
-    const { counts, table, seq } = await countsAndTable(graphqlUrl);
+  it('urql with its default settings: counts over GET and the cellBatches table up to SYNCED equal fresh queries', async () => {
+    // Records the methods of urql's requests (then passes them on): its default sends this short query as GET.
+    const methods: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      methods.push(init?.method ?? 'GET');
+      return realFetch(input, init);
+    };
+    const { counts, table, seq } = await countsAndTable(graphqlUrl).finally(() => {
+      globalThis.fetch = realFetch;
+    });
+    expect(methods).toEqual(['GET']);
     const fresh = await allCells(app);
     const freshCounts = (await app.query(CellCountsDocument, {})).cellCounts;
     expect(seq).toBe(fresh.seq);

@@ -104,7 +104,8 @@ export function refusal(ws: TestWsClient): Promise<number | 'acknowledged'> {
  */
 export function runWs<T = Record<string, unknown>>(
   client: Client,
-  query: string,
+  /** The document's text, or a whole payload (a persisted query: `query: ''` and `extensions`). */
+  query: string | { query: string; extensions?: Record<string, unknown> },
   variables?: Record<string, unknown>,
   take = Infinity,
   check: (result: ExecutionResult<T, unknown>) => void = () => {},
@@ -119,7 +120,7 @@ export function runWs<T = Record<string, unknown>>(
       resolve(error === undefined ? { results } : { results, error });
     };
     const unsubscribe = client.subscribe<T>(
-      { query, ...(variables ? { variables } : {}) },
+      { ...(typeof query === 'string' ? { query } : query), ...(variables ? { variables } : {}) },
       {
         next: (result) => {
           if (done) return;

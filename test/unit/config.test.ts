@@ -33,6 +33,7 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_MIN_SEQ_WAIT_MS', '60001', /60000/],
   ['CELLGRAPH_BOOKMARK_INTERVAL_MS', '99', /100/],
   ['CELLGRAPH_EVENT_QUEUE_LIMIT', '0', /1/],
+  ['CELLGRAPH_CATCHUP_SLICE_MS', '1001', /1000/],
   // README: "≤ 30 s, under common proxy idle timeouts"
   ['CELLGRAPH_WS_KEEPALIVE_MS', '30001', /30000/],
   ['CELLGRAPH_TOKEN', 'short', /at least 16 characters/],
@@ -43,6 +44,8 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_JWT_AUDIENCE', ' , ', /at least one/],
   ['CELLGRAPH_JWT_CLOCK_TOLERANCE_S', '31', /30/],
   ['CELLGRAPH_CORS_ORIGINS', 'https://dash.example/', /scheme:\/\/host/],
+  ['CELLGRAPH_TRUSTED_DOCUMENTS', '/nonexistent/persisted-documents.json', /cannot read .*ENOENT/],
+  ['CELLGRAPH_TRUSTED_DOCUMENTS_ADMIN_BYPASS', 'admins', /must be true or false/],
   ['CELLGRAPH_INTROSPECTION', 'disabled', /must be true or false/],
   ['CELLGRAPH_EXPOSE_ERRORS', '2', /must be true or false/],
   ['CELLGRAPH_MAX_DEPTH', '0', /1/],
