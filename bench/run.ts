@@ -6,6 +6,7 @@
  *   2. queries  cells(first: 50) and cell(id) req/s and p99 vs a bare node:http endpoint
  *   3. fan-out  graphql-ws subscribers vs a bare `ws` broadcast of the same frames
  *   4. memory   heap bytes per cell with 1,000,000 cells; RSS at the end of each run
+ *   5. storm    (only with --only storm) a reconnect storm of snapshot subscriptions next to ingest and queries
  * Prints a table; the full run also writes it into BENCHMARKS.md.
  *
  * Flags: --quick (tiny sizes, < 1 min, prints only), --only replay,queries,fanout,memory,
@@ -22,7 +23,13 @@ import { simulateEvents } from '../src/simulator/generator.js';
 import { EventPublisher } from '../src/simulator/publisher.js';
 import { type MachineInfo, machineInfo } from './lib/machine.js';
 import { BENCH_STREAM, createBenchStream, publishSimulated, startBenchNats } from './lib/nats.js';
-import { checkSameBytes, fanoutBatchSubscription, fanoutSubscription, type LoadKind } from './lib/queries.js';
+import {
+  CELL_FIELDS,
+  checkSameBytes,
+  fanoutBatchSubscription,
+  fanoutSubscription,
+  type LoadKind,
+} from './lib/queries.js';
 import { fmt, fmtBytes, median, ratio } from './lib/stats.js';
 import { Worker, type WorkerMessage } from './lib/worker.js';
 
@@ -42,6 +49,11 @@ export interface BenchOptions {
   /** Idle subscriptions next to 100 active ones, for memory per subscription (0: skip). */
   fanoutIdle: number;
   memoryCells: number;
+  /** Reconnect storm: events before it (about 1 cell per 4.2), its length, the publish rate during it, connections per wave. */
+  stormEvents: number;
+  stormSeconds: number;
+  stormRate: number;
+  stormWave: number;
   batch: number;
   write: boolean;
   log: (line: string) => void;
@@ -78,6 +90,10 @@ export function benchOptions(argv: string[]): BenchOptions {
     fanoutSeconds: Number(values.seconds ?? (quick ? 2 : 10)),
     fanoutIdle: Number(values.idle ?? (quick ? 200 : 10_000)),
     memoryCells: quick ? 20_000 : 1_000_000,
+    stormEvents: Number(values.events ?? (quick ? 5_000 : 63_000)),
+    stormSeconds: Number(values.seconds ?? (quick ? 4 : 20)),
+    stormRate: 200,
+    stormWave: quick ? 10 : 50,
     batch: Number(process.env['CELLGRAPH_REPLAY_BATCH'] ?? 10_000),
     write: values['no-write'] ? false : (values.write ?? !quick),
     log: (line) => console.error(line),
@@ -512,6 +528,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       }
     }
 
+    // 5. Reconnect storm (issue 14 §3): not part of the default run (--only storm).
+    if (options.only.has('storm')) await stormSection(options, nats.url, spawn, rows, notes, raw);
+
     // 4. Memory: pure, no NATS, its own process with --expose-gc.
     if (options.only.has('memory')) {
       const mem = spawn('memory', { cells: options.memoryCells }, ['--expose-gc']);
@@ -625,11 +644,126 @@ async function idleScenario(
   return { before, after, heapPer, rssPer, result, cpuMicros, publishSeconds, load, connected };
 }
 
+/**
+ * A reconnect storm next to ingest and queries, three times on the same
+ * stream: quiet (ingest and queries only: the baseline), the storm with
+ * catch-up unpaced (CELLGRAPH_CATCHUP_SLICE_MS=0), and the storm as
+ * configured by default. Each: a fresh cellgraph replays the stream
+ * (about 15k cells), then for `stormSeconds` events are published at
+ * `stormRate`/s, a poller asks `cells(first: 50)` every 20 ms, and (storm)
+ * a wave of `stormWave` snapshot subscriptions opens every 1-3 s, half cut
+ * abruptly (stormClients.ts). Reported: query p50/p99/max, the server's
+ * event-loop lag, snapshot cells delivered per second, and the server CPU.
+ */
+async function stormSection(
+  options: BenchOptions,
+  url: string,
+  spawn: (name: string, args: unknown, execArgv?: string[]) => Worker,
+  rows: Row[],
+  notes: string[],
+  raw: Record<string, unknown>,
+): Promise<void> {
+  const stream = 'BENCH_STORM';
+  const prefix = 'bench.storm';
+  await createBenchStream(url, stream, `${prefix}.>`);
+  const prefilled = await publishSimulated(url, options.stormEvents, 42, { stream, prefix });
+  const subscription = `subscription BenchStorm { cells(include: SNAPSHOT) { kind seq id changedFields cell { ${CELL_FIELDS} } } }`;
+  const results: Record<string, Record<string, unknown>> = {};
+  const variants = [
+    { name: 'quiet', storm: false, slice: '5' },
+    { name: 'storm, unpaced', storm: true, slice: '0' },
+    { name: 'storm', storm: true, slice: '5' },
+  ];
+  for (const [index, variant] of variants.entries()) {
+    const server = spawn('cellgraphServer', {
+      url,
+      stream,
+      target: prefilled.lastSeq,
+      serve: true,
+      env: { CELLGRAPH_SUBJECTS: `${prefix}.>`, CELLGRAPH_CATCHUP_SLICE_MS: variant.slice },
+    });
+    const replayed = await server.next('replayed');
+    const graphqlUrl = (await server.next('serving'))['graphqlUrl'] as string;
+    const load = os.loadavg()[0]!;
+    server.send({ type: 'measure' });
+    const queries = spawn('stormQueries', { graphqlUrl, seconds: options.stormSeconds, pauseMs: 20 });
+    const clients = variant.storm
+      ? spawn('stormClients', {
+          wsUrl: graphqlUrl.replace(/^http/, 'ws'),
+          query: subscription,
+          wave: options.stormWave,
+          seconds: options.stormSeconds,
+          seed: 7,
+        })
+      : undefined;
+    const count = Math.round(options.stormRate * options.stormSeconds);
+    const published = publishStamped(url, count, options.stormRate, `${prefix}.live${index}`);
+    const answered = await queries.next('done', 10 * 60_000);
+    if (clients) await clients.next('waves-done', 10 * 60_000);
+    await published;
+    const storm = clients ? await clients.stop() : undefined;
+    const stopped: WorkerMessage = (await server.stop()) ?? { type: 'stopped' };
+    const lag = stopped['lag'] as { p50: number; p99: number; max: number };
+    const cpuMicros = stopped['cpuMicros'] as number;
+    results[variant.name] = { load, cells: replayed['cells'], answered, storm, lag, cpuMicros, live: stopped['live'] };
+    options.log(
+      `bench: storm (${variant.name}, load ${load.toFixed(1)}, ${fmt(replayed['cells'] as number)} cells): ` +
+        `query p50/p99/max ${fmt(answered['p50'] as number)}/${fmt(answered['p99'] as number)}/${fmt(answered['max'] as number)} ms, ` +
+        `loop lag p99 ${fmt(lag.p99)} ms (max ${fmt(lag.max)}), ` +
+        (storm
+          ? `${fmt(storm['opened'] as number)} subscriptions (${fmt(storm['completed'] as number)} completed, ${fmt(storm['cut'] as number)} cut), ${fmt(storm['cellsPerSecond'] as number)} snapshot cells/s, SYNCED p99 ${fmt(storm['syncP99'] as number)} ms, `
+          : '') +
+        `server CPU ${fmt(cpuMicros / 1e6, 1)} s`,
+    );
+    if (storm && ((storm['problems'] as string[]).length > 0 || (storm['failed'] as number) > 0))
+      throw new Error(`storm: broken snapshots: ${JSON.stringify(storm['problems'])}`);
+  }
+  raw['storm'] = results;
+  const quiet = results['quiet']!;
+  const answers = (r: Record<string, unknown>) => r['answered'] as Record<string, number>;
+  const lagOf = (r: Record<string, unknown>) => r['lag'] as Record<string, number>;
+  const stormOf = (r: Record<string, unknown>) => r['storm'] as Record<string, number>;
+  const cells = fmt(quiet['cells'] as number);
+  for (const name of ['storm, unpaced', 'storm']) {
+    const r = results[name]!;
+    const loads = `load ${(r['load'] as number).toFixed(1)} / ${(quiet['load'] as number).toFixed(1)}`;
+    const what = `${name === 'storm' ? 'reconnect storm' : 'reconnect storm, catch-up unpaced (CELLGRAPH_CATCHUP_SLICE_MS=0)'}, ${cells} cells, ${options.stormRate} events/s, ${options.stormWave} snapshot subscriptions every 1-3 s (half cut)`;
+    rows.push({
+      section: 'storm',
+      metric: `${what}: \`cells(first: 50)\` p50 / p99 / max vs quiet (${loads})`,
+      cellgraph: `${ms(answers(r)['p50'])} / ${ms(answers(r)['p99'])} / ${ms(answers(r)['max'])}`,
+      baseline: `${ms(answers(quiet)['p50'])} / ${ms(answers(quiet)['p99'])} / ${ms(answers(quiet)['max'])}`,
+      ratio: x(ratio(answers(r)['p99']!, answers(quiet)['p99']!)),
+      target: name === 'storm' ? 'p99 < 100 ms' : '',
+    });
+    rows.push({
+      section: 'storm',
+      metric: `${what}: event-loop lag p99 (max) vs quiet`,
+      cellgraph: `${ms(lagOf(r)['p99'])} (${ms(lagOf(r)['max'])})`,
+      baseline: `${ms(lagOf(quiet)['p99'])} (${ms(lagOf(quiet)['max'])})`,
+      ratio: '',
+      target: name === 'storm' ? 'p99 < 50 ms' : '',
+    });
+    const s = stormOf(r);
+    rows.push({
+      section: 'storm',
+      metric: `${what}: snapshot cells delivered/s (subscriptions opened / completed to SYNCED; SYNCED p50 / p99), server CPU µs per snapshot cell`,
+      cellgraph: `${fmt(s['cellsPerSecond']!)} (${fmt(s['opened']!)} / ${fmt(s['completed']!)}; ${ms(s['syncP50'])} / ${ms(s['syncP99'])}), ${fmt((r['cpuMicros'] as number) / s['cells']!, 2)}`,
+      baseline: '',
+      ratio: '',
+      target: '',
+    });
+  }
+  notes.push(
+    'Storm: the baseline is the same server, stream and poller with no storm (quiet); CPU per snapshot cell counts all the server did (ingest and queries too).',
+  );
+}
+
 /** Publishes `count` simulated events at `rate`/s to the fan-out stream, each stamped with its publish time. */
 let stampedRuns = 0;
 
 /** Each call uses a fresh seed: re-publishing the same CloudEvent ids would be dropped by cellgraph's dedup window. */
-async function publishStamped(url: string, count: number, rate: number): Promise<void> {
+async function publishStamped(url: string, count: number, rate: number, prefix = 'bench.fanout'): Promise<void> {
   const seed = 99 + stampedRuns++;
   const publisher = await EventPublisher.connect(url);
   function* stamped() {
@@ -637,7 +771,7 @@ async function publishStamped(url: string, count: number, rate: number): Promise
     for (const simulated of simulateEvents({ seed, concurrentCells: 200, duplicateRate: 0 })) {
       if (n++ >= count) return;
       const event = simulated.event;
-      const subject = `bench.fanout.${n}`;
+      const subject = `${prefix}.${n}`;
       // Read by the publisher right before it sends, after its pacing wait.
       yield {
         subject,

@@ -25,4 +25,18 @@ describe('bench (tiny sizes, no timing assertions)', () => {
     }
     expect(renderReport(result)).toContain('| replay |');
   }, 300_000);
+
+  it('runs the reconnect storm section end to end (--only storm)', async () => {
+    const options = {
+      ...benchOptions(['--quick', '--no-write', '--only', 'storm']),
+      stormEvents: 1000,
+      stormSeconds: 2,
+      stormWave: 4,
+      log: () => undefined,
+    };
+    const result = await runBench(options);
+    const storm = result.rows.filter((r) => r.section === 'storm');
+    expect(storm).toHaveLength(6);
+    for (const row of storm) expect(row.cellgraph, row.metric).toMatch(/\d/);
+  }, 300_000);
 });

@@ -60,25 +60,27 @@ export async function publishSimulated(
   url: string,
   count: number,
   seed = 42,
+  /** Another stream than the bench stream: its name and the subject prefix its events go to. */
+  target: { stream: string; prefix: string } = { stream: BENCH_STREAM, prefix: '' },
 ): Promise<{ lastSeq: number; seconds: number; bytes: number }> {
   const nc = await connect({ servers: url, name: 'bench-publisher' });
   const started = performance.now();
   let bytes = 0;
   try {
     const jsm = await jetstreamManager(nc);
-    const before = (await jsm.streams.info(BENCH_STREAM)).state.messages;
+    const before = (await jsm.streams.info(target.stream)).state.messages;
     let n = 0;
     for (const e of take(simulateEvents({ seed, concurrentCells: 200 }), count)) {
       const body = JSON.stringify(e.event);
       bytes += body.length;
-      nc.publish(e.subject, body);
+      nc.publish(target.prefix ? `${target.prefix}.${n}` : e.subject, body);
       if (++n % 5_000 === 0) await nc.flush();
     }
     await nc.flush();
-    let info = await jsm.streams.info(BENCH_STREAM);
+    let info = await jsm.streams.info(target.stream);
     for (let i = 0; i < 200 && info.state.messages < before + count; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      info = await jsm.streams.info(BENCH_STREAM);
+      info = await jsm.streams.info(target.stream);
     }
     if (info.state.messages !== before + count) {
       throw new Error(`stream holds ${info.state.messages - before} of ${count} published events`);

@@ -7,6 +7,7 @@
  * same bytes (lib/bareQueries.ts).
  */
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { startCellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -96,6 +97,13 @@ runWorker(async () => {
     ids,
   });
   const cpu = measureCpu();
+  // Event-loop lag from the orchestrator's `measure` on: how long a timer waited for its turn (10 ms resolution).
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  process.on('message', (message: { type: string }) => {
+    if (message.type !== 'measure') return;
+    lag.reset();
+    lag.enable();
+  });
   // Heap after a full GC (when run with --expose-gc) and RSS, on request: memory per subscription.
   process.on('message', (message: { type: string }) => {
     // Server CPU since the last `measure`: the query benchmark's CPU per request of one load.
@@ -107,9 +115,17 @@ runWorker(async () => {
   });
   onStop(async () => {
     const cpuMicros = cpu();
+    lag.disable();
     const live = app.hub.stats();
+    const cursor = app.projection.cursor;
     bare.close();
     await app.stop();
-    return { cpuMicros, live };
+    const lagMs = (q: number) => (lag.count > 0 ? lag.percentile(q) / 1e6 : Number.NaN);
+    return {
+      cpuMicros,
+      live,
+      cursor,
+      lag: { p50: lagMs(50), p99: lagMs(99), max: lag.count > 0 ? lag.max / 1e6 : Number.NaN },
+    };
   });
 });

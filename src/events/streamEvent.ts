@@ -71,4 +71,9 @@ export class StreamUnavailableError extends Error {}
 /** Reads stored events back by seq: the port the API reads through, filled by source/'s reader. */
 export interface EventStore {
   read(after: number, first: number, options?: { types?: ReadonlySet<string>; scanLimit?: number }): Promise<EventPage>;
+  /**
+   * The messages at these seqs, in the order given. A seq the stream no
+   * longer holds (aged out, deleted) is left out.
+   */
+  readSeqs(seqs: readonly number[]): Promise<StreamEvent[]>;
 }

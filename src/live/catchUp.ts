@@ -25,6 +25,9 @@ const ALL_FIELDS: readonly CellField[] = Object.freeze([
   'eventCount',
 ] as const);
 
+/** How many of a catch-up's latest messages are kept for the subscribers reading along. */
+const SHARED_WINDOW = 1024;
+
 export type CatchUpMode = 'snapshot' | 'changes';
 
 /**
@@ -44,7 +47,8 @@ export type CatchUpMode = 'snapshot' | 'changes';
  * position.
  */
 export class CatchUp {
-  private readonly messages: (CellChange | undefined)[];
+  /** Messages built lately, by index: subscribers that read together share them (see message()). */
+  private readonly recent = new Map<number, CellChange>();
 
   private constructor(
     /** Cells to replay, ordered by lastSeq ascending, all with since < lastSeq <= syncedSeq. */
@@ -55,9 +59,7 @@ export class CatchUp {
     /** The projection cursor the catch-up was taken at. */
     readonly syncedSeq: number,
     private readonly matches: CellPredicate,
-  ) {
-    this.messages = new Array(cells.length);
-  }
+  ) {}
 
   /** Nothing to replay: SYNCED at `cursor` comes at once. */
   static none(cursor: number, matches: CellPredicate): CatchUp {
@@ -88,9 +90,16 @@ export class CatchUp {
     return this.cells.length;
   }
 
-  /** The message for the cell at `index`, the same object for every subscriber of this catch-up (frozen). */
+  /**
+   * The message for the cell at `index`: the same object for every
+   * subscriber of this catch-up that reads it within the last
+   * SHARED_WINDOW messages built (frozen). Only a window: a message keeps
+   * its execution result and serialised frame alive (sharedSubscriptions.ts,
+   * sharedFrames.ts), and 200 snapshots of 15k cells held whole would hold
+   * gigabytes; a subscriber far behind the others builds its own.
+   */
   message(index: number): CellChange {
-    let message = this.messages[index];
+    let message = this.recent.get(index);
     if (message === undefined) {
       const cell = this.cells[index]!;
       const kind = !this.matches(cell)
@@ -99,7 +108,8 @@ export class CatchUp {
           ? 'ADDED'
           : 'UPDATED';
       message = Object.freeze({ kind, seq: cell.lastSeq, cell, changed: ALL_FIELDS });
-      this.messages[index] = message;
+      this.recent.set(index, message);
+      if (this.recent.size > SHARED_WINDOW) this.recent.delete(this.recent.keys().next().value!);
     }
     return message;
   }

@@ -18,8 +18,10 @@
  */
 export class CatchUpPacer {
   private turnStart: number | undefined;
-  private waiting: (() => void)[] = [];
+  /** Catch-ups waiting for a turn, oldest subscription first. */
+  private waiting: { ticket: number; resume: () => void }[] = [];
   private turnEndScheduled = false;
+  private nextTicket = 0;
   /** Times a catch-up had to wait for the next turn (for stats and tests). */
   pauses = 0;
 
@@ -27,7 +29,18 @@ export class CatchUpPacer {
     /** Catch-up work per turn of the event loop; 0 or less: never wait. */
     private readonly sliceMs: number,
     private readonly now: () => number = () => performance.now(),
+    /**
+     * Waiting catch-ups resumed per turn, oldest first. Why not all: shared
+     * evenly among 200 snapshots, none finished within a 20 s storm; a few
+     * at a time finish in turn (and a client cut while it waits costs nothing).
+     */
+    private readonly resumedPerTurn = 4,
   ) {}
+
+  /** A place in the queue: catch-ups that wait are resumed in ticket order. */
+  ticket(): number {
+    return this.nextTicket++;
+  }
 
   /** True when a catch-up may deliver one more message in this turn. */
   mayDeliver(): boolean {
@@ -41,10 +54,12 @@ export class CatchUpPacer {
     return now - this.turnStart < this.sliceMs;
   }
 
-  /** Calls `resume` in the next turn, with a fresh budget, after those that waited before it. */
-  resumeNextTurn(resume: () => void): void {
+  /** Calls `resume` in a later turn, with a fresh budget, after the catch-ups with a lower ticket. */
+  resumeNextTurn(ticket: number, resume: () => void): void {
     this.pauses += 1;
-    this.waiting.push(resume);
+    let at = this.waiting.length;
+    while (at > 0 && this.waiting[at - 1]!.ticket > ticket) at--;
+    this.waiting.splice(at, 0, { ticket, resume });
     this.scheduleTurnEnd();
   }
 
@@ -54,9 +69,9 @@ export class CatchUpPacer {
     setImmediate(() => {
       this.turnEndScheduled = false;
       this.turnStart = undefined;
-      const resumes = this.waiting;
-      this.waiting = [];
-      for (const resume of resumes) resume();
+      const resumed = this.waiting.splice(0, this.resumedPerTurn);
+      if (this.waiting.length > 0) this.scheduleTurnEnd();
+      for (const { resume } of resumed) resume();
     });
   }
 }

@@ -25,6 +25,8 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
   private synced = false;
   /** Waiting for the pacer's next turn to go on with the catch-up. */
   private paused = false;
+  /** Its place among paused catch-ups: the oldest subscription goes on first. */
+  private readonly ticket: number;
 
   constructor(
     readonly matches: CellPredicate,
@@ -33,6 +35,7 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
     private readonly pacer?: CatchUpPacer,
   ) {
     super(catchUp.since);
+    this.ticket = pacer?.ticket() ?? 0;
     // Joined now, synchronously with the catch-up's cursor: the log holds exactly the deltas after it.
     this.reader = log.join(() => {
       this.wake();
@@ -76,7 +79,7 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
     }
     // Only the pacer stops a catch-up: go on in the next turn of the event loop.
     this.paused = true;
-    this.pacer.resumeNextTurn(() => {
+    this.pacer.resumeNextTurn(this.ticket, () => {
       this.paused = false;
       this.wake();
       // Still waiting: the turn's budget ran out again (or SYNCED went out and the log is empty).

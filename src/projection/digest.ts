@@ -2,10 +2,12 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Projection, ProjectionCounts, ProjectionPin } from './projection.js';
 import type { CellRecord, FormationRecord } from './records.js';
 import { sortInSlices, type Yielder } from './sorted.js';
+import type { TimelineLog } from './timelineLog.js';
 
 /**
- * A SHA-256 over every record (cells and formations, in id order) and the
- * counts. Two replicas at the same cursor must give the same digest: anyone
+ * A SHA-256 over every record (cells and formations, in id order), the
+ * timeline log (which events belong to which record: a checkpoint-booted
+ * replica must answer timelines like a full replay) and the counts. Two replicas at the same cursor must give the same digest: anyone
  * can compare replicas, or a replica with a fresh replay, with one query.
  */
 export function projectionDigest(projection: Projection): string {
@@ -14,6 +16,7 @@ export function projectionDigest(projection: Projection): string {
   for (const id of [...projection.cells.keys()].sort(byId)) hashCell(hash, projection.cells.get(id)!);
   hash.update(FORMATIONS_SEPARATOR);
   for (const id of [...projection.formations.keys()].sort(byId)) hashFormation(hash, projection.formations.get(id)!);
+  hashTimeline(hash, projection.timeline, projection.timeline.length);
   return finish(hash, projection.counts);
 }
 
@@ -25,6 +28,14 @@ function hashCell(hash: Hash, cell: CellRecord): void {
 
 function hashFormation(hash: Hash, formation: FormationRecord): void {
   hash.update(JSON.stringify(formation)).update('\n');
+}
+
+const TIMELINE_SEPARATOR = '--timeline--\n';
+
+/** The log's bytes (Float64 seqs, Uint32 links), chunk by chunk: cheap, it is a few typed arrays. */
+function hashTimeline(hash: Hash, timeline: TimelineLog, length: number): void {
+  hash.update(TIMELINE_SEPARATOR);
+  for (const view of timeline.byteViews(length)) hash.update(view);
 }
 
 function finish(hash: Hash, counts: ProjectionCounts): string {
@@ -57,6 +68,11 @@ export async function pinnedDigest(pin: ProjectionPin, slicer: Yielder): Promise
   const byFormationId = (a: FormationRecord, b: FormationRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   for (const formation of await sortInSlices(formations, byFormationId, slicer)) {
     hashFormation(hash, formation);
+    if (slicer.due()) await slicer.pause();
+  }
+  hash.update(TIMELINE_SEPARATOR);
+  for (const view of pin.timeline.byteViews(pin.state.timelineLength)) {
+    hash.update(view);
     if (slicer.due()) await slicer.pause();
   }
   return finish(hash, counts);

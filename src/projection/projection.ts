@@ -14,6 +14,7 @@ import type {
 } from './records.js';
 import { partitionPoint } from './sorted.js';
 import { TenantIndex } from './tenantIndex.js';
+import { TimelineLog, type TimelineSeqs } from './timelineLog.js';
 
 export interface Rejection {
   readonly seq: number;
@@ -60,6 +61,8 @@ export interface PinnedState {
   readonly dedupCapacity: number;
   /** The dedup window's ids in arrival order, oldest first. */
   readonly dedupIds: readonly string[];
+  /** Entries of the timeline log at the cursor (the log only grows, so the pin reads this prefix). */
+  readonly timelineLength: number;
 }
 
 /**
@@ -79,6 +82,8 @@ export class ProjectionPin {
     readonly state: PinnedState,
     private readonly currentCellAt: (position: number) => CellRecord,
     private readonly currentFormationAt: (position: number) => FormationRecord,
+    /** The projection's timeline log: read its first `state.timelineLength` entries only. */
+    readonly timeline: TimelineLog,
     private readonly onRelease: (pin: ProjectionPin) => void,
   ) {}
 
@@ -180,6 +185,8 @@ export class Projection {
   private cellsByFormation = new Map<string, Set<string>>();
   /** Cells of each tenant in first-seen order, with their counts by state (replaced only by `adopt`). */
   private tenantIndex = new TenantIndex();
+  /** Every applied event's seq, linked per record: the timelines (CellRecord.events, Formation.events). */
+  private timelineLog = new TimelineLog();
   private stateCounts: Record<CellState, number> = { pending: 0, running: 0, destroyed: 0 };
   readonly counts: ProjectionCounts = { applied: 0, duplicates: 0, skipped: 0, rejected: 0 };
   readonly skippedByType = new Map<string, number>();
@@ -207,6 +214,7 @@ export class Projection {
     this.formationOrder.length = 0;
     this.cellsByFormation.clear();
     this.tenantIndex.clear();
+    this.timelineLog = new TimelineLog();
     this.stateCounts.pending = this.stateCounts.running = this.stateCounts.destroyed = 0;
     this.counts.applied = this.counts.duplicates = this.counts.skipped = this.counts.rejected = 0;
     this.skippedByType.clear();
@@ -244,9 +252,11 @@ export class Projection {
         fieldDrops: [...this.fieldDrops],
         dedupCapacity: this.dedup.capacity,
         dedupIds: this.dedup.ids(),
+        timelineLength: this.timelineLog.length,
       },
       (position) => this.cellMap.get(this.cellOrder[position]!)!,
       (position) => this.formationMap.get(this.formationOrder[position]!)!,
+      this.timelineLog,
       (released) => this.pins.delete(released),
     );
     this.pins.add(pin);
@@ -269,7 +279,12 @@ export class Projection {
     this.formationMap.set(formation.id, formation);
   }
 
-  restoreState(state: Omit<PinnedState, 'cellCount' | 'formationCount' | 'dedupCapacity'>): void {
+  /** Appends a timeline entry: `previous` is the index of the record's previous entry, or -1. */
+  restoreTimelineEntry(seq: number, previous: number): void {
+    this.timelineLog.appendEntry(seq, previous);
+  }
+
+  restoreState(state: Omit<PinnedState, 'cellCount' | 'formationCount' | 'dedupCapacity' | 'timelineLength'>): void {
     this.cursor = state.cursor;
     Object.assign(this.counts, state.counts);
     for (const [type, count] of state.skippedByType) this.skippedByType.set(type, count);
@@ -291,6 +306,7 @@ export class Projection {
     this.formationOrder = loaded.formationOrder;
     this.cellsByFormation = loaded.cellsByFormation;
     this.tenantIndex = loaded.tenantIndex;
+    this.timelineLog = loaded.timelineLog;
     this.stateCounts = loaded.stateCounts;
     Object.assign(this.counts, loaded.counts);
     for (const [type, count] of loaded.skippedByType) this.skippedByType.set(type, count);
@@ -327,6 +343,7 @@ export class Projection {
         }
         const before = this.cellMap.get(event.cellId) ?? null;
         const after = reduceCell(before ?? undefined, event, seq);
+        this.timelineLog.append(seq, before?.lastSeq ?? null);
         this.storeCell(before, after);
         this.counts.applied += 1;
         if (event.droppedFields !== undefined) this.noteDrops(seq, event.droppedFields);
@@ -340,6 +357,7 @@ export class Projection {
         }
         const before = this.formationMap.get(event.formationId) ?? null;
         const after = reduceFormation(before ?? undefined, event, seq);
+        this.timelineLog.append(seq, before?.lastSeq ?? null);
         if (before === null) this.formationOrder.push(after.id);
         else if (this.pins.size !== 0) for (const pin of this.pins) pin.keepFormation(before);
         this.formationMap.set(after.id, after);
@@ -389,6 +407,20 @@ export class Projection {
 
   get tenants(): TenantIndex {
     return this.tenantIndex;
+  }
+
+  /**
+   * The applied events of a cell or formation (by its record's lastSeq),
+   * oldest first, seq above `after`, at most `first`. Rejected events and
+   * dropped duplicates were never applied, so they are not in it.
+   */
+  timelineOf(record: { readonly lastSeq: number }, after: number, first: number): TimelineSeqs {
+    return this.timelineLog.read(record.lastSeq, after, first);
+  }
+
+  /** The timeline log (read-only use: the digest hashes it, the benchmark weighs it). */
+  get timeline(): TimelineLog {
+    return this.timelineLog;
   }
 
   get cellCount(): number {

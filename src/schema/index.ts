@@ -5,6 +5,7 @@ import './formation.js';
 import './projectionStatus.js';
 import './streamEvents.js';
 import './subscriptions.js';
+import './timeline.js';
 
 let schema: GraphQLSchema | undefined;
 

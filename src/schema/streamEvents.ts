@@ -27,7 +27,7 @@ export const StreamEventRef = builder.objectRef<StreamEvent>('StreamEvent').impl
   }),
 });
 
-const EventPageRef = builder
+export const EventPageRef = builder
   .objectRef<{ events: StreamEvent[]; seq: number; hasMore: boolean }>('EventPage')
   .implement({
     fields: (t) => ({

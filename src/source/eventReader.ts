@@ -52,4 +52,33 @@ export class EventReader implements EventStore {
     batch.stop();
     return { events, cursor, hasMore: pending > 0 };
   }
+
+  /**
+   * One stream-message get per seq, all in flight at once on the one
+   * connection (a timeline's seqs are scattered through the stream: a
+   * consumer would read everything between them).
+   */
+  async readSeqs(seqs: readonly number[]): Promise<StreamEvent[]> {
+    const client = this.nats.clients;
+    if (!client) throw new StreamUnavailableError('not connected to NATS');
+    const stored = await Promise.all(seqs.map((seq) => client.jsm.streams.getMessage(this.stream, { seq }))).catch(
+      (error: unknown) => {
+        // A timeout or a lost stream leader: the caller says STREAM_UNAVAILABLE, like for any unreadable stream.
+        throw new StreamUnavailableError(`reading the stream failed: ${(error as Error).message}`, { cause: error });
+      },
+    );
+    const events: StreamEvent[] = [];
+    for (const msg of stored) {
+      // null: the stream no longer holds it (max age, a deleted message).
+      if (msg === null) continue;
+      const raw = {
+        seq: msg.seq,
+        subject: msg.subject,
+        data: msg.data,
+        info: { timestampNanos: msg.time.getTime() * 1_000_000 },
+      };
+      events.push(toStreamEvent(decodeMessage(raw)));
+    }
+    return events;
+  }
 }

@@ -163,6 +163,24 @@ describe('queries over HTTP', () => {
     expect(idsIn(viaCell.data)).toEqual(['acme-1']);
   });
 
+  it("timelines: a tenant reads its own cells' events and its formations', never another tenant's", async () => {
+    const timeline = 'query($id: String!) { cell(id: $id) { events { events { seq event } } } }';
+    const own = await query('acme', timeline, { id: 'acme-1' });
+    expect(own.data.cell.events.events.map((e: any) => e.event.data.cellId)).toEqual(['acme-1']);
+    expect(await query('acme', timeline, { id: 'globex-1' })).toEqual({ data: { cell: null } });
+    expect(idsIn((await query('globex', timeline, { id: 'globex-1' })).data)).toEqual(['globex-1', 'globex-1']);
+    // Through a list: each cell's timeline holds that cell's events only.
+    const listed = await query('acme', '{ cells { edges { node { id events { events { event } } } } } }');
+    for (const edge of listed.data.cells.edges)
+      expect(new Set(idsIn(edge.node.events))).toEqual(new Set([edge.node.id]));
+    expect([...new Set(idsIn(listed.data))].sort()).toEqual(ACME);
+    const formation = 'query($id: UUID!) { formation(id: $id) { events { events { type } } } }';
+    expect((await query('acme', formation, { id: G })).data.formation.events.events).toEqual([
+      { type: 'cell.formation.v1.created' },
+    ]);
+    expect(await query('acme', formation, { id: H })).toEqual({ data: { formation: null } });
+  });
+
   it('projection internals, live and the raw event feed are admin-only; cursor, lag and readiness are not', async () => {
     const status = await query('acme', '{ projection { seq lag ready } }');
     expect(status.data.projection).toEqual({ seq: lastSeq, lag: 0, ready: true });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
-import { ProjectionCheckpointsDocument } from '../generated/graphql.js';
+import {
+  CellTimelineDocument,
+  FormationTimelineDocument,
+  ProjectionCheckpointsDocument,
+} from '../generated/graphql.js';
 import { cellgraphForTest, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { deleteBucket, listCheckpoints } from '../support/checkpoints.js';
 import { expectEqualsFreshReplay } from '../support/convergence.js';
@@ -34,6 +38,22 @@ function lateEventsFor(app: TestCellgraph, count: number): Record<string, unknow
   ]);
 }
 
+/**
+ * The timelines of cells and formations as `app` answers them: cells changed
+ * on both sides of `seq` (their timeline straddles the checkpoint) and a few
+ * others, and the formations.
+ */
+async function timelines(app: TestCellgraph, cellIds: readonly string[], formationIds: readonly string[]) {
+  return {
+    cells: await Promise.all(
+      cellIds.map(async (id) => (await app.query(CellTimelineDocument, { id, first: 1000 })).cell),
+    ),
+    formations: await Promise.all(
+      formationIds.map(async (id) => (await app.query(FormationTimelineDocument, { id, first: 1000 })).formation),
+    ),
+  };
+}
+
 async function writtenCheckpoint(app: TestCellgraph): Promise<number> {
   await waitUntil(() => app.source.status().checkpoint.lastWritten !== null, 'a checkpoint written');
   return app.source.status().checkpoint.lastWritten!.seq;
@@ -54,7 +74,8 @@ describe('checkpoints', () => {
     // After the checkpoint: re-publications of events from before it (the dedup window must remember them),
     // late events for destroyed cells, and more history.
     const straddling = history.slice(-60).filter((e): e is Record<string, unknown> => !('raw' in e));
-    await publishAll(nats.url, [...straddling, ...lateEventsFor(writer, 20), ...adversarial(500, 6)]);
+    const late = lateEventsFor(writer, 20);
+    await publishAll(nats.url, [...straddling, ...late, ...adversarial(500, 6)]);
 
     const booted = await cellgraphForTest(nats.url, CHECKPOINT_EVERY);
     await booted.source.whenReady();
@@ -67,6 +88,16 @@ describe('checkpoints', () => {
     await expectEqualsFreshReplay(nats.url, writer);
     expect(booted.projection.counts.duplicates).toBeGreaterThanOrEqual(straddling.length);
     expect(last).toBeGreaterThan(seq);
+
+    // Timelines: the booted replica (index from the checkpoint, then tailed) answers like the full replay.
+    const lateCells = [...new Set(late.map((e) => (e['data'] as { cellId: string }).cellId))];
+    const cellIds = [...lateCells, ...[...writer.projection.cells.keys()].slice(0, 10)];
+    const formationIds = [...writer.projection.formations.keys()].slice(0, 10);
+    const fromCheckpoint = await timelines(booted, cellIds, formationIds);
+    expect(fromCheckpoint).toEqual(await timelines(writer, cellIds, formationIds));
+    for (const cell of fromCheckpoint.cells) expect(cell!.events.events).toHaveLength(cell!.eventCount);
+    const straddles = fromCheckpoint.cells.filter((c) => c!.events.events.some((e) => e.seq > seq));
+    expect(straddles.length).toBeGreaterThanOrEqual(lateCells.length);
   });
 
   it('a checkpoint of a stream that was deleted and recreated is refused: full replay of the new one', async () => {

@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { expect, it } from 'vitest';
 import { takeEvents } from '../../src/simulator/generator.js';
-import { StreamEventsDocument } from '../generated/graphql.js';
+import { CellTimelineDocument, StreamEventsDocument } from '../generated/graphql.js';
 import { cellgraphForTest, waitCursor, waitReady, waitUntil } from '../support/cellgraph.js';
 import { DigestDocument, expectViewEqualsQuery } from '../support/convergence.js';
 import { captureLogs } from '../support/logs.js';
@@ -24,6 +24,7 @@ const READ_ONLY = {
     `$JS.API.CONSUMER.MSG.NEXT.${TEST_STREAM}.>`,
     `$JS.API.CONSUMER.INFO.${TEST_STREAM}.>`,
     `$JS.API.CONSUMER.DELETE.${TEST_STREAM}.>`,
+    `$JS.API.STREAM.MSG.GET.${TEST_STREAM}`,
   ],
   subscribe: ['_INBOX.>', '$JS.EVENT.ADVISORY.API'],
 };
@@ -62,6 +63,11 @@ it('with only the README read-only permissions and CELLGRAPH_CREATE_STREAM=false
     // Reading the stored events (the `events` query) is a consumer too.
     const { events: page } = await app.query(StreamEventsDocument, { after: last - 10, first: 5 });
     expect(page.events.map((e) => e.seq)).toEqual([last - 9, last - 8, last - 7, last - 6, last - 5]);
+    // A cell's timeline reads its messages back one by one (stream message get).
+    const busy = [...app.projection.cells.values()].find((c) => c.eventCount >= 3)!;
+    const { cell } = await app.query(CellTimelineDocument, { id: busy.id });
+    expect(cell!.events.events.map((e) => e.seq)).toEqual(app.projection.timelineOf(busy, 0, 1000).seqs);
+    expect(cell!.events.events).toHaveLength(busy.eventCount);
 
     // A purge is seen through the advisory subject: the projection is rebuilt from what is left (nothing).
     await (async () => {

@@ -44,13 +44,27 @@ describe('CatchUpPacer', () => {
     const granted = [pacer.mayDeliver(), pacer.mayDeliver(), pacer.mayDeliver(), pacer.mayDeliver()];
     expect(granted).toEqual([true, true, true, false]);
     const order: string[] = [];
-    pacer.resumeNextTurn(() => order.push(`a:${pacer.mayDeliver()}`));
-    pacer.resumeNextTurn(() => order.push(`b:${pacer.mayDeliver()}`));
+    pacer.resumeNextTurn(pacer.ticket(), () => order.push(`a:${pacer.mayDeliver()}`));
+    pacer.resumeNextTurn(pacer.ticket(), () => order.push(`b:${pacer.mayDeliver()}`));
     expect(order).toEqual([]);
     await nextTurn();
     // A fresh budget for the new turn, shared by both.
     expect(order).toEqual(['a:true', 'b:true']);
     expect(pacer.pauses).toBe(2);
+  });
+
+  it('resumes a few waiting catch-ups per turn, the oldest subscriptions first', async () => {
+    const pacer = new CatchUpPacer(3, steppingClock(1), 2);
+    const tickets = [pacer.ticket(), pacer.ticket(), pacer.ticket(), pacer.ticket(), pacer.ticket()];
+    const resumed: number[][] = [[]];
+    for (const ticket of [tickets[3]!, tickets[1]!, tickets[4]!, tickets[0]!, tickets[2]!]) {
+      pacer.resumeNextTurn(ticket, () => resumed.at(-1)!.push(ticket));
+    }
+    for (let turn = 0; turn < 3; turn++) {
+      await nextTurn();
+      resumed.push([]);
+    }
+    expect(resumed.slice(0, 3)).toEqual([[tickets[0], tickets[1]], [tickets[2], tickets[3]], [tickets[4]]]);
   });
 
   it('never stops anything when the slice is 0', () => {

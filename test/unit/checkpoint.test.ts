@@ -81,6 +81,9 @@ function stateOf(projection: Projection) {
     rejections: projection.recentRejections(),
     droppedFieldCount: projection.droppedFieldCount,
     fieldDrops: projection.recentFieldDrops(),
+    timelines: [...projection.cells.values(), ...projection.formations.values()].map(
+      (record) => projection.timelineOf(record, 0, Number.MAX_SAFE_INTEGER).seqs,
+    ),
   };
 }
 
@@ -276,6 +279,25 @@ describe('an unusable checkpoint is refused with its reason', () => {
       lines[index] = lines[index]!.replace(/,(\d+)\]$/, (_m, n) => `,${Number(n) + 1}]`);
     });
     expect(await refused(altered)).toMatch(/digest mismatch/);
+  });
+
+  it('an altered timeline with a matching checksum: the digest catches it', async () => {
+    const altered = edit(await bytes(), (lines) => {
+      // The last line before the trailer is the timeline's last: cut one record's link to its previous event.
+      const [seqDeltas, backLinks] = JSON.parse(lines.at(-2)!) as [number[], number[]];
+      backLinks[backLinks.findIndex((back) => back > 0)] = 0;
+      lines[lines.length - 2] = JSON.stringify([seqDeltas, backLinks]);
+    });
+    expect(await refused(altered)).toMatch(/digest mismatch/);
+  });
+
+  it('a timeline entry past the cursor', async () => {
+    const altered = edit(await bytes(), (lines) => {
+      const [seqDeltas, backLinks] = JSON.parse(lines.at(-2)!) as [number[], number[]];
+      seqDeltas[seqDeltas.length - 1]! += 1000;
+      lines[lines.length - 2] = JSON.stringify([seqDeltas, backLinks]);
+    });
+    expect(await refused(altered)).toMatch(/past the cursor/);
   });
 
   it('data after the trailer', async () => {

@@ -19,6 +19,10 @@ import {
  *   dedup ×d    the dedup window's ids in arrival order, oldest first, DEDUP_IDS_PER_LINE a line
  *   cell ×c     one row (array, RECORD_FIELDS order) per cell, in first-seen order
  *   formation ×f one row per formation, in first-seen order
+ *   timeline ×t the timeline log's entries, TIMELINE_ENTRIES_PER_LINE a line, as
+ *               [seq deltas, back links]: each seq minus the one before it (the
+ *               first line's first from 0), and how many entries back the
+ *               record's previous entry is (0: the record's first)
  *   trailer     { end: { sha256, digest } }
  *
  * `sha256` covers every byte before the trailer line (uncompressed): a
@@ -27,8 +31,10 @@ import {
  * on the loaded projection. Change the layout: bump CHECKPOINT_FORMAT_VERSION.
  */
 export const CHECKPOINT_FORMAT = 'cellgraph-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 2;
+// 3: the timeline log (CellRecord.events, Formation.events).
+export const CHECKPOINT_FORMAT_VERSION = 3;
 export const DEDUP_IDS_PER_LINE = 5_000;
+export const TIMELINE_ENTRIES_PER_LINE = 10_000;
 
 const seq = z.number().int().nonnegative();
 
@@ -45,6 +51,8 @@ export const checkpointHeaderSchema = z.object({
   formations: seq,
   dedupCapacity: seq,
   dedupIds: seq,
+  /** Entries of the timeline log. */
+  timeline: seq,
   cellFields: z.array(z.string()),
   formationFields: z.array(z.string()),
   writtenAt: z.string(),
@@ -110,7 +118,8 @@ const isFormationStatus = oneOf(FORMATION_STATUSES);
  * state). Every value is type-checked: indexes are built from these.
  */
 export function rowToCell(row: unknown): CellRecord {
-  if (!Array.isArray(row) || row.length !== RECORD_FIELDS.length) throw new CheckpointUnusable('malformed cell row');
+  if (!Array.isArray(row) || row.length !== RECORD_FIELDS.length)
+    throw new CheckpointUnusable('corrupt: malformed cell row');
   const [id, specId, runId, state, formationId, tenantId, startedAt, destroyedAt, outcome, exitCode] = row;
   const [terminalState, reason, firstSeq, lastSeq, updatedAt, eventCount] = row.slice(10);
   if (
@@ -131,7 +140,7 @@ export function rowToCell(row: unknown): CellRecord {
     !stringOrNull(updatedAt) ||
     !isSeq(eventCount)
   )
-    throw new CheckpointUnusable(`malformed cell row ${JSON.stringify(row).slice(0, 200)}`);
+    throw new CheckpointUnusable(`corrupt: malformed cell row ${JSON.stringify(row).slice(0, 200)}`);
   return {
     id,
     specId,
@@ -169,7 +178,7 @@ export function formationToRow(formation: FormationRecord): unknown[] {
 
 export function rowToFormation(row: unknown): FormationRecord {
   if (!Array.isArray(row) || row.length !== FORMATION_FIELDS.length)
-    throw new CheckpointUnusable('malformed formation row');
+    throw new CheckpointUnusable('corrupt: malformed formation row');
   const [id, name, status, document, reason, createdAt, firstSeq, lastSeq, updatedAt, eventCount] = row;
   if (
     typeof id !== 'string' ||
@@ -183,7 +192,7 @@ export function rowToFormation(row: unknown): FormationRecord {
     !stringOrNull(updatedAt) ||
     !isSeq(eventCount)
   )
-    throw new CheckpointUnusable(`malformed formation row ${JSON.stringify(row).slice(0, 200)}`);
+    throw new CheckpointUnusable(`corrupt: malformed formation row ${JSON.stringify(row).slice(0, 200)}`);
   return {
     id,
     name,

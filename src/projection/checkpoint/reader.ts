@@ -18,6 +18,7 @@ import {
   DEDUP_IDS_PER_LINE,
   rowToCell,
   rowToFormation,
+  TIMELINE_ENTRIES_PER_LINE,
 } from './format.js';
 
 /** What the checkpoint must match: the stream as it is now, and this build's rules and settings. */
@@ -89,6 +90,9 @@ export async function readCheckpoint(
   let dedupLines = 0;
   let cellsLoaded = 0;
   let formationsLoaded = 0;
+  let timelineLines = 0;
+  let timelineLoaded = 0;
+  let timelineSeq = 0;
 
   const onLine = (text: string): void => {
     if (trailer) throw new CheckpointUnusable('corrupt: data after the trailer');
@@ -99,6 +103,7 @@ export async function readCheckpoint(
       const mismatch = headerMismatch(header, expect);
       if (mismatch) throw new CheckpointUnusable(mismatch);
       dedupLines = Math.ceil(header.dedupIds / DEDUP_IDS_PER_LINE);
+      timelineLines = Math.ceil(header.timeline / TIMELINE_ENTRIES_PER_LINE);
       return;
     }
     if (!state) {
@@ -125,9 +130,46 @@ export async function readCheckpoint(
       formationsLoaded += 1;
       return;
     }
+    if (timelineLines > 0) {
+      restoreTimelineLine(parseLine(text, 'a timeline line'));
+      timelineLines -= 1;
+      return;
+    }
     const parsed = checkpointTrailerSchema.safeParse(parseLine(text, 'the trailer'));
     if (!parsed.success) throw new CheckpointUnusable('corrupt: bad trailer');
     trailer = parsed.data.end;
+  };
+
+  /** One line of [seq deltas, back links] into the log: seqs ascend up to the cursor, links point back. */
+  const restoreTimelineLine = (entries: unknown): void => {
+    if (
+      !Array.isArray(entries) ||
+      entries.length !== 2 ||
+      !Array.isArray(entries[0]) ||
+      !Array.isArray(entries[1]) ||
+      entries[0].length !== entries[1].length
+    )
+      throw new CheckpointUnusable('corrupt: bad timeline line');
+    const [seqDeltas, backLinks] = entries as [unknown[], unknown[]];
+    for (let i = 0; i < seqDeltas.length; i++) {
+      const delta = seqDeltas[i];
+      const back = backLinks[i];
+      const index = timelineLoaded;
+      if (
+        typeof delta !== 'number' ||
+        !Number.isInteger(delta) ||
+        delta < 1 ||
+        typeof back !== 'number' ||
+        !Number.isInteger(back) ||
+        back < 0 ||
+        back > index
+      )
+        throw new CheckpointUnusable('corrupt: bad timeline entry');
+      timelineSeq += delta;
+      if (timelineSeq > header!.cursor) throw new CheckpointUnusable('corrupt: a timeline entry past the cursor');
+      projection.restoreTimelineEntry(timelineSeq, back === 0 ? -1 : index - back);
+      timelineLoaded += 1;
+    }
   };
 
   const gunzip = createGunzip();
@@ -153,6 +195,7 @@ export async function readCheckpoint(
     throw new CheckpointUnusable(`corrupt: ${(error as Error).message}`);
   }
   if (!header || !state || !trailer || rest.length > 0) throw new CheckpointUnusable('truncated');
+  if (timelineLoaded !== header.timeline) throw new CheckpointUnusable('corrupt: timeline entries miscounted');
   if (sha.digest('hex') !== trailer.sha256) throw new CheckpointUnusable('checksum mismatch');
   if (state.counts.applied + state.counts.duplicates + state.counts.skipped + state.counts.rejected > header.cursor)
     throw new CheckpointUnusable('corrupt: more events counted than the cursor');

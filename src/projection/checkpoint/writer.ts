@@ -16,6 +16,7 @@ import {
   cellToRow,
   DEDUP_IDS_PER_LINE,
   formationToRow,
+  TIMELINE_ENTRIES_PER_LINE,
 } from './format.js';
 
 export interface CheckpointIdentity {
@@ -137,6 +138,7 @@ async function* checkpointLines(
     formations: state.formationCount,
     dedupCapacity: state.dedupCapacity,
     dedupIds: state.dedupIds.length,
+    timeline: state.timelineLength,
     cellFields: [...RECORD_FIELDS],
     formationFields: [...FORMATION_FIELDS],
     writtenAt: writtenAt.toISOString(),
@@ -160,6 +162,23 @@ async function* checkpointLines(
   }
   for (let i = 0; i < state.formationCount; i++) {
     if (line(formationToRow(pin.formationAt(i)))) yield take();
+    if (slicer.due()) await pauseChecked();
+  }
+  // The log only grows, so its first timelineLength entries are what it held at the pin's cursor.
+  const { timeline } = pin;
+  let previousSeq = 0;
+  for (let start = 0; start < state.timelineLength; start += TIMELINE_ENTRIES_PER_LINE) {
+    const end = Math.min(state.timelineLength, start + TIMELINE_ENTRIES_PER_LINE);
+    const seqDeltas = new Array<number>(end - start);
+    const backLinks = new Array<number>(end - start);
+    for (let i = start; i < end; i++) {
+      const seq = timeline.seqAt(i);
+      seqDeltas[i - start] = seq - previousSeq;
+      previousSeq = seq;
+      const previous = timeline.previousOf(i);
+      backLinks[i - start] = previous < 0 ? 0 : i - previous;
+    }
+    if (line([seqDeltas, backLinks])) yield take();
     if (slicer.due()) await pauseChecked();
   }
   if (pendingLength > 0) yield take();
