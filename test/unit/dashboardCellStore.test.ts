@@ -63,13 +63,14 @@ describe('dashboard CellStore', () => {
     let seed = 7;
     const random = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
+      return (seed >>> 16) % n; // the high bits: an LCG's low bits repeat with a short period
     };
-    for (let batch = 0; batch < 60; batch++) {
-      for (let i = 0; i < 40; i++) {
+    for (let batch = 0; batch < 80; batch++) {
+      // Small batches move rows one by one; every third batch is large enough to be merged in one pass.
+      for (let i = 0; i < (batch % 3 === 0 ? 200 : 40); i++) {
         const id = `cell-${random(300)}`;
         const choice = random(10);
-        // Odd batches only upsert: the path that keeps the previous view without a removal pass.
+        // Odd batches only upsert.
         if (batch % 2 === 0 && choice < 2) {
           store.apply('REMOVED', id, null);
           truth.delete(id);
@@ -84,7 +85,8 @@ describe('dashboard CellStore', () => {
           truth.set(id, cell);
         }
       }
-      const sort = sorts[random(sorts.length)]!;
+      // The same sort for several batches (the view is updated in place), then another one (rebuilt).
+      const sort = sorts[Math.floor(batch / 5) % sorts.length]!;
       const view = store.sorted(sort);
       expect(view.map((cell) => cell.id)).toEqual(reference(truth, sort));
       // The view holds the current objects, not ones an update replaced.
