@@ -1,5 +1,6 @@
 import { type DecodedMessage, toStreamEvent } from '../events/streamEvent.js';
 import type { CellPredicate } from '../projection/cellFilter.js';
+import type { CellRoute } from '../projection/cellSelection.js';
 import type { Projection } from '../projection/projection.js';
 import type { CellRecord, Delta } from '../projection/records.js';
 import type { Logger } from '../util/logger.js';
@@ -10,6 +11,7 @@ import { DeltaMessages } from './changes.js';
 import type { FeedFailure } from './endReasons.js';
 import { EventFeed, type ReadPage } from './eventFeed.js';
 import { GroupLog } from './groupLog.js';
+import { GroupRoutes } from './groupRoutes.js';
 
 export interface HubOptions {
   /** An idle subscription gets a BOOKMARK after this long without a message. */
@@ -21,9 +23,11 @@ export interface HubOptions {
   /** Where failures' internal details go (clients get only the failure's code and resume point). */
   logger?: Pick<Logger, 'warn'>;
   /**
-   * Most entries a group's shared log holds (default 4,096); a member more
-   * than half of it behind reads a private coalescing queue until it has
-   * caught up (groupLog.ts).
+   * Most entries a group's shared log holds (default 65,536, about two
+   * minutes at 500 changes/s); a member more than half of it behind reads a
+   * private coalescing queue until it has caught up (groupLog.ts). Large, so
+   * that members slowed down by an overloaded machine keep sharing batches
+   * instead of each building its own (BENCHMARKS.md, fan-out).
    */
   groupLogLimit?: number;
   /**
@@ -71,6 +75,8 @@ export interface HubStats {
 export class LiveHub {
   private readonly cellFeeds = new Set<CellFeed>();
   private readonly groups = new Map<GroupKey, GroupLog>();
+  /** The groups each delta is offered to: only those whose route its cell is on (groupRoutes.ts). */
+  private readonly routes = new GroupRoutes<GroupLog>();
   private readonly eventFeeds = new Set<EventFeed>();
   private coalescedClosed = 0;
   private lagged = 0;
@@ -142,7 +148,7 @@ export class LiveHub {
       if (delta.entity !== 'cell') continue;
       // One set of message objects per delta, shared by every group (and member) that takes it as is.
       const shared = new DeltaMessages(delta);
-      for (const group of this.groups.values()) group.offer(delta, shared);
+      this.routes.forEach(delta, (group) => group.offer(delta, shared));
     }
   }
 
@@ -161,22 +167,38 @@ export class LiveHub {
    * `group` share one log of live changes (groupLog.ts): the key must stand
    * for the predicate (the schema derives it from the filter and the
    * caller's visibility); without one, the predicate object is the key.
+   * `route`, when given, must hold for every cell the predicate matches
+   * (live changes of other cells are not offered to the group), and be the
+   * same for every subscription of a group.
    */
   subscribeCells(
     matches: CellPredicate,
-    options: { after?: number | null; snapshot: boolean; candidates?: Iterable<CellRecord>; group?: string },
+    options: {
+      after?: number | null;
+      snapshot: boolean;
+      candidates?: Iterable<CellRecord>;
+      group?: string;
+      route?: CellRoute | null;
+    },
   ): CellFeed {
     const key: GroupKey = options.group ?? matches;
+    const route = options.route ?? null;
     const catchUp = this.catchUpOf(key, matches, options);
     let log = this.groups.get(key);
-    if (!log) this.groups.set(key, (log = new GroupLog(matches, this.options.groupLogLimit ?? 4096)));
+    if (!log) {
+      this.groups.set(key, (log = new GroupLog(matches, this.options.groupLogLimit ?? 65_536)));
+      this.routes.add(log, route);
+    }
     const group = log;
     const feed = new CellFeed(matches, catchUp, group, this.pacer);
     this.cellFeeds.add(feed);
     feed.onClose(() => {
       this.cellFeeds.delete(feed);
       this.coalescedClosed += feed.coalesced;
-      if (group.members === 0 && this.groups.get(key) === group) this.groups.delete(key);
+      if (group.members === 0 && this.groups.get(key) === group) {
+        this.groups.delete(key);
+        this.routes.delete(group, route);
+      }
     });
     return feed;
   }

@@ -73,3 +73,28 @@ export function* candidates(projection: Projection, selection: CellSelection): I
   }
   yield* projection.cells.values();
 }
+
+/** Cell fields whose value a filter can pin down, so live changes can be routed by them. */
+export type RouteField = 'id' | 'specId' | 'runId' | 'formationId' | 'tenantId';
+
+/**
+ * A selection's route: every cell it matches has `field` set to one of
+ * `values`. Live fan-out offers a change only to the groups routed by the
+ * values of its cell before and after it (live/groupRoutes.ts), instead of
+ * testing every group's predicate.
+ */
+export interface CellRoute {
+  readonly field: RouteField;
+  readonly values: readonly string[];
+}
+
+/** The narrowest route a selection has (ids, run, spec, formation, then tenants), or null when it matches any cell. */
+export function routeOf(selection: CellSelection): CellRoute | null {
+  const { filter } = selection;
+  if (filter?.ids) return { field: 'id', values: [...new Set(filter.ids)] };
+  if (filter?.runId != null) return { field: 'runId', values: [filter.runId] };
+  if (filter?.specId != null) return { field: 'specId', values: [filter.specId] };
+  if (filter?.formationId != null) return { field: 'formationId', values: [filter.formationId.toLowerCase()] };
+  const tenants = tenantScope(selection);
+  return tenants === null ? null : { field: 'tenantId', values: tenants };
+}

@@ -4,7 +4,7 @@ import type { CellFeedMessage } from '../live/cellFeed.js';
 import { type FeedError, isFeedError } from '../live/endReasons.js';
 import type { EventFeedMessage } from '../live/eventFeed.js';
 import type { CellFilter } from '../projection/cellFilter.js';
-import { CellSelection, candidates } from '../projection/cellSelection.js';
+import { CellSelection, candidates, routeOf } from '../projection/cellSelection.js';
 import { canSee } from '../projection/visibility.js';
 import { requireAdmin } from './access.js';
 import { awaitSeq } from './awaitSeq.js';
@@ -137,7 +137,12 @@ function catchUpOf(
   after: number | null | undefined,
   include: 'SNAPSHOT' | 'CHANGES' | null | undefined,
 ) {
-  const options = { after, snapshot: wantsSnapshot(include, after), group: liveGroup(selection.filter, ctx) };
+  const options = {
+    after,
+    snapshot: wantsSnapshot(include, after),
+    group: liveGroup(selection.filter, ctx),
+    route: routeOf(selection),
+  };
   if (ctx.visibility.all) return options;
   return { ...options, candidates: candidates(ctx.projection, new CellSelection(null, ctx.visibility)) };
 }
@@ -229,6 +234,7 @@ builder.subscriptionFields((t) => ({
         snapshot: true,
         candidates: current ? [current] : [],
         group: liveGroup({ cell: id }, ctx),
+        route: { field: 'id', values: [id] },
       });
     },
     resolve: (message: CellFeedMessage) => deliver(message),
