@@ -23,7 +23,13 @@ import { simulateEvents } from '../src/simulator/generator.js';
 import { EventPublisher } from '../src/simulator/publisher.js';
 import { type MachineInfo, machineInfo } from './lib/machine.js';
 import { BENCH_STREAM, createBenchStream, publishSimulated, startBenchNats } from './lib/nats.js';
-import { CELL_FIELDS, fanoutBatchSubscription, fanoutSubscription, type LoadKind } from './lib/queries.js';
+import {
+  CELL_FIELDS,
+  checkSameBytes,
+  fanoutBatchSubscription,
+  fanoutSubscription,
+  type LoadKind,
+} from './lib/queries.js';
 import { fmt, fmtBytes, median, ratio } from './lib/stats.js';
 import { Worker, type WorkerMessage } from './lib/worker.js';
 
@@ -315,8 +321,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       });
       rows.push({
         section: 'checkpoint',
-        metric: `writing it while ingest applies 20 events/ms: longest event-loop stall / writer's longest slice / pin (load ${loadAtRun.toFixed(2)})`,
-        cellgraph: `${ms(done['maxLoopDelayMs'])} / ${ms(done['longestSliceMs'])} / ${ms(done['pinMs'])}`,
+        metric: `writing it while ingest applies 20 events/ms: longest event-loop stall / p99 stall / writer's longest slice / pin / longest GC pause (load ${loadAtRun.toFixed(2)})`,
+        cellgraph: `${ms(done['maxLoopDelayMs'])} / ${ms(done['p99LoopDelayMs'])} / ${ms(done['longestSliceMs'])} / ${ms(done['pinMs'])} / ${ms((done['gcDuringWrite'] as { maxMs: number }).maxMs)}`,
         baseline: '',
         ratio: '',
         target: 'a few ms',
@@ -338,9 +344,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         bareUrl: string;
         ids: string[];
       };
+      const checked = await checkSameBytes(graphqlUrl, bareUrl, ids.slice(0, 50));
+      log(`bench: bare query endpoint answers ${checked} documents with cellgraph's bytes`);
       const results = new Map<LoadKind, WorkerMessage[]>();
       for (let round = 0; round < options.queryRounds; round++) {
         for (const kind of ['bare-cells', 'graphql-cells', 'bare-cell', 'graphql-cell'] as LoadKind[]) {
+          const loadAverage = os.loadavg()[0]!;
           const load = spawn('load', {
             kind,
             graphqlUrl,
@@ -349,13 +358,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             connections: options.queryConnections,
             durationSeconds: options.querySeconds,
           });
+          serving.worker.send({ type: 'measure' });
           const done = await load.next('done');
+          serving.worker.send({ type: 'cpu' });
+          const { micros } = await serving.worker.next('cpu');
+          done['cpuMicrosPerRequest'] = (micros as number) / (done['total'] as number);
+          done['load'] = loadAverage;
           if ((done['non2xx'] as number) > 0 || (done['errors'] as number) > 0) {
             throw new Error(`${kind}: ${done['non2xx']} non-2xx, ${done['errors']} errors`);
           }
           results.set(kind, [...(results.get(kind) ?? []), done]);
           log(
-            `bench: ${kind} round ${round + 1}: ${fmt(done['requestsPerSecond'] as number)} req/s, p99 ${done['p99']} ms`,
+            `bench: ${kind} round ${round + 1}: ${fmt(done['requestsPerSecond'] as number)} req/s, p99 ${done['p99']} ms, server CPU ${(done['cpuMicrosPerRequest'] as number).toFixed(0)} µs/request (load ${(done['load'] as number).toFixed(2)})`,
           );
         }
       }
@@ -372,6 +386,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           baseline: fmt(med(b, 'requestsPerSecond')),
           ratio: x(ratio(med(g, 'requestsPerSecond'), med(b, 'requestsPerSecond'))),
           target,
+        });
+        rows.push({
+          section: 'queries',
+          metric: `${label} server CPU µs per request (median; load ${med(g, 'load').toFixed(1)} / ${med(b, 'load').toFixed(1)})`,
+          cellgraph: med(g, 'cpuMicrosPerRequest').toFixed(0),
+          baseline: med(b, 'cpuMicrosPerRequest').toFixed(0),
+          ratio: x(ratio(med(b, 'cpuMicrosPerRequest'), med(g, 'cpuMicrosPerRequest'))),
+          target: '',
         });
         rows.push({
           section: 'queries',

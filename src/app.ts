@@ -79,6 +79,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
         intervalEvents: config.CELLGRAPH_CHECKPOINT_INTERVAL_EVENTS,
         intervalMs: config.CELLGRAPH_CHECKPOINT_INTERVAL_MS,
         keep: config.CELLGRAPH_CHECKPOINT_KEEP,
+        write: config.CELLGRAPH_CHECKPOINT_WRITE,
         logger,
         projection,
       })

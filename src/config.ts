@@ -139,6 +139,8 @@ export const configSchema = z.object({
   CELLGRAPH_CHECKPOINT_INTERVAL_MS: int(1_000, 86_400_000).default(600_000),
   /** How many checkpoints of the stream are kept (newest first). */
   CELLGRAPH_CHECKPOINT_KEEP: int(1, 100).default(3),
+  /** false: only load checkpoints at boot, never write one (a replica whose account may only read the bucket). */
+  CELLGRAPH_CHECKPOINT_WRITE: bool.default(true),
   CELLGRAPH_DEFAULT_PAGE_SIZE: int(1, 1000).default(100),
   CELLGRAPH_MAX_PAGE_SIZE: int(1, 1000).default(1000),
   CELLGRAPH_GRAPHIQL: bool.default(true),

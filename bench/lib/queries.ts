@@ -17,6 +17,40 @@ export const CELLS_QUERY = `query BenchCells { cells(first: 50) { seq pageInfo {
 
 export const CELL_QUERY = `query BenchCell($id: String!) { cell(id: $id) { ${CELL_FIELDS} } }`;
 
+/**
+ * Checks that the bare endpoint answers both documents with cellgraph's very
+ * bytes (no compression on either side), for the page and for every id
+ * given: a baseline that answers something else bounds nothing. Throws with
+ * the first difference.
+ */
+export async function checkSameBytes(graphqlUrl: string, bareUrl: string, ids: readonly string[]): Promise<number> {
+  const headers = { 'content-type': 'application/json', accept: 'application/json', 'accept-encoding': 'identity' };
+  const graphql = async (body: unknown) =>
+    (await fetch(graphqlUrl, { method: 'POST', headers, body: JSON.stringify(body) })).text();
+  const bare = async (path: string) => (await fetch(`${bareUrl}${path}`, { headers })).text();
+  const pairs: [string, Promise<string>, Promise<string>][] = [
+    ['cells(first: 50)', graphql({ query: CELLS_QUERY }), bare('/cells?first=50')],
+    ...ids.map(
+      (id) =>
+        [
+          `cell(id: ${id})`,
+          graphql({ query: CELL_QUERY, variables: { id } }),
+          bare(`/cell?id=${encodeURIComponent(id)}`),
+        ] as [string, Promise<string>, Promise<string>],
+    ),
+  ];
+  for (const [what, a, b] of pairs) {
+    const [mine, theirs] = await Promise.all([a, b]);
+    if (mine === theirs) continue;
+    let at = 0;
+    while (mine[at] === theirs[at]) at++;
+    throw new Error(
+      `bare ${what} answers other bytes than cellgraph at offset ${at}: ${JSON.stringify(theirs.slice(at, at + 80))} vs ${JSON.stringify(mine.slice(at, at + 80))}`,
+    );
+  }
+  return pairs.length;
+}
+
 export type LoadKind = 'graphql-cells' | 'graphql-cell' | 'bare-cells' | 'bare-cell';
 
 /** What a dashboard subscribes to: every change of every cell, with the record as the query benchmark reads it. */

@@ -3,19 +3,15 @@
  * booting against the bench stream. Reports its boot replay time, the
  * replay progress lines it logged, then serves queries. Next to it, on
  * another port of the same process, the query baseline: a bare node:http
- * endpoint serving the same records from the same projection as JSON.
+ * endpoint answering the same documents from the same projection with the
+ * same bytes (lib/bareQueries.ts).
  */
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { startCellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { DEFAULT_CELL_ORDER, orderKeyOf } from '../../src/projection/cellOrder.js';
-import { readCellPage } from '../../src/projection/cellPage.js';
-import type { Projection } from '../../src/projection/projection.js';
-import { type CellRecord, cellDurationMs } from '../../src/projection/records.js';
-import { encodeCursor } from '../../src/schema/pagination.js';
+import { bareQueryServer } from '../lib/bareQueries.js';
 import { measureCpu, onStop, report, runWorker, workerArgs } from '../lib/worker.js';
 
 interface Args {
@@ -27,44 +23,6 @@ interface Args {
   serve: boolean;
   /** After the replay, wait for the first checkpoint this process writes and report it. */
   waitCheckpoint?: boolean;
-}
-
-/** The record as the GraphQL selection returns it (derived fields included), so both serve the same bytes. */
-function nodeOf(cell: CellRecord) {
-  return { ...cell, status: cell.state, durationMs: cellDurationMs(cell) };
-}
-
-function bareServer(projection: Projection): http.Server {
-  const orderName = `${DEFAULT_CELL_ORDER.field}:${DEFAULT_CELL_ORDER.direction}`;
-  return http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://bare');
-    let body: unknown;
-    if (url.pathname === '/cells') {
-      const page = readCellPage(projection, { first: Number(url.searchParams.get('first') ?? 50) });
-      const edges = page.cells.map((cell) => {
-        const key = orderKeyOf(cell, DEFAULT_CELL_ORDER);
-        return { cursor: encodeCursor(orderName, key.key, key.id), node: nodeOf(cell) };
-      });
-      body = {
-        data: {
-          cells: {
-            seq: projection.cursor,
-            pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-            edges,
-          },
-        },
-      };
-    } else if (url.pathname === '/cell') {
-      const cell = projection.cells.get(url.searchParams.get('id') ?? '');
-      body = { data: { cell: cell ? nodeOf(cell) : null } };
-    } else {
-      res.writeHead(404).end();
-      return;
-    }
-    const text = JSON.stringify(body);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  });
 }
 
 runWorker(async () => {
@@ -126,7 +84,7 @@ runWorker(async () => {
     await app.stop();
     process.exit(0);
   }
-  const bare = bareServer(app.projection);
+  const bare = bareQueryServer(app.projection);
   await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
   // Cell ids spread over the projection, for cell(id) lookups.
   const ids: string[] = [];
@@ -148,6 +106,8 @@ runWorker(async () => {
   });
   // Heap after a full GC (when run with --expose-gc) and RSS, on request: memory per subscription.
   process.on('message', (message: { type: string }) => {
+    // Server CPU since the last `measure`: the query benchmark's CPU per request of one load.
+    if (message.type === 'cpu') report({ type: 'cpu', micros: cpu() });
     if (message.type !== 'memory') return;
     (globalThis as { gc?: () => void }).gc?.();
     const memory = process.memoryUsage();

@@ -6,7 +6,7 @@
  * projection (read, checksum, digest) and timed. No NATS: what the bucket
  * adds is I/O, measured by the boot section.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { decodeEvent } from '../../src/events/decode.js';
 import { REDUCER_RULES_VERSION } from '../../src/projection/cellReducer.js';
 import { readCheckpoint } from '../../src/projection/checkpoint/reader.js';
@@ -44,6 +44,16 @@ runWorker(async () => {
     for (let i = 0; i < 20; i++) applyNext();
   }, 1);
   const delay = monitorEventLoopDelay({ resolution: 1 });
+  // GC pauses during the write: a stall as long as the longest of them is the collector's, not the writer's slices.
+  const gc = { count: 0, totalMs: 0, maxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.count += 1;
+      gc.totalMs += entry.duration;
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   delay.enable();
   const writeCpu = cpuMs();
   const writeStarted = performance.now();
@@ -57,6 +67,7 @@ runWorker(async () => {
   const writeSeconds = (performance.now() - writeStarted) / 1000;
   const writeCpuMs = cpuMs() - writeCpu;
   delay.disable();
+  gcObserver.disconnect();
   clearInterval(ingest);
   const data = Buffer.concat(chunks);
   const eventsDuringWrite = seq - written.cursor;
@@ -92,6 +103,7 @@ runWorker(async () => {
     longestSliceMs: written.longestSliceMs,
     maxLoopDelayMs: delay.max / 1e6,
     p99LoopDelayMs: delay.percentile(99) / 1e6,
+    gcDuringWrite: gc,
     eventsDuringWrite,
     loadSeconds,
     loadCpuMs: cpuMs() - loadCpu,

@@ -95,8 +95,8 @@ export class DedupWindow {
   }
 }
 
-/** FNV-1a over the UTF-16 code units, with a final mix so the low bits (the slot) depend on every unit. */
-function hashOf(id: string): number {
+/** FNV-1a over the UTF-16 code units, with a final mix so the low bits (the slot) depend on every unit. Exported for tests (collisions). */
+export function hashOf(id: string): number {
   let hash = 0x811c9dc5 | 0;
   for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
   return hash ^ (hash >>> 15);

@@ -273,6 +273,13 @@ export class Projection {
     this.storeCell(null, cell);
   }
 
+  /** `cells[order[0]]`, `cells[order[1]]`, … restored in that (first-seen) order: one pass, one map operation per cell. */
+  restoreCells(cells: readonly CellRecord[], order: ArrayLike<number>): void {
+    const before = this.cellMap.size;
+    for (let i = 0; i < order.length; i++) this.storeCell(null, cells[order[i]!]!);
+    if (this.cellMap.size !== before + order.length) throw new Error('a cell restored twice');
+  }
+
   restoreFormation(formation: FormationRecord): void {
     if (this.formationMap.has(formation.id)) throw new Error(`formation ${formation.id} restored twice`);
     this.formationOrder.push(formation.id);

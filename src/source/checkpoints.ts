@@ -19,6 +19,8 @@ export interface CheckpointsOptions {
   intervalEvents: number;
   intervalMs: number;
   keep: number;
+  /** False: checkpoints are only loaded at boot, never written (the account may only read the bucket). */
+  write?: boolean;
   logger: Logger;
   /** The live projection: pinned to write, and the shape (dedup window) a loaded one must have. */
   projection: Projection;
@@ -109,8 +111,9 @@ export class Checkpoints {
     this.caughtUp = false;
   }
 
-  /** The replay caught up: from now on checkpoints are written. */
+  /** The replay caught up: from now on checkpoints are written (unless this replica only reads them). */
   noteCaughtUp(): void {
+    if (this.options.write === false) return;
     this.caughtUp = true;
     this.timer ??= setInterval(() => this.maybeWrite('interval'), this.options.intervalMs);
     this.timer.unref();

@@ -105,6 +105,9 @@ export class OrderedConsumer {
       deliver_policy: cursor > 0 ? DeliverPolicy.StartSequence : DeliverPolicy.All,
       ...(cursor > 0 ? { opt_start_seq: cursor + 1 } : {}),
     });
+    // Which node holds it: in a cluster an R1 consumer lands on one of the stream's peers (see README "Clusters").
+    const { name, cluster } = await consumer.info(true);
+    this.options.logger.debug({ cursor, consumer: name, node: cluster?.leader }, 'consumer created');
     const heartbeatMs = this.options.heartbeatMs ?? 5_000;
     // A pull lives two heartbeats, the longest heartbeat the server accepts for it.
     const expires = Math.max(1_000, heartbeatMs * 2);

@@ -8,9 +8,10 @@ import {
   type CellFieldsFragment,
   CellsPageDocument,
   type CellsPageQuery,
+  CellTimelineDocument,
 } from '../generated/graphql.js';
 import { ensureDashboardBuilt, haveBrowser, screenshot, useBrowser, watchedPage } from '../support/browser.js';
-import { startTestCellgraph, type TestCellgraph } from '../support/cellgraph.js';
+import { startTestCellgraph, type TestCellgraph, waitUntil } from '../support/cellgraph.js';
 import { useNats } from '../support/nats.js';
 import { cloudEvent, publishAll } from '../support/publish.js';
 
@@ -149,9 +150,25 @@ describe.skipIf(!haveBrowser)('the built-in dashboard in a real browser', () => 
     await page.close();
   }, 60_000);
 
-  it('a cell page shows its fields and follows the cell live', async () => {
+  it('a cell page shows its fields and its timeline, and follows both live', async () => {
     const cellId = `dashboard-cell-${Date.now()}`;
-    await publishAll(nats.url, [cloudEvent('cell.lifecycle.v1.started', { cellId, specId: 'spec-page' })]);
+    await publishAll(nats.url, [
+      cloudEvent('cell.lifecycle.v1.started', { cellId, specId: 'spec-page' }),
+      cloudEvent('cell.observability.v1.metrics', { cellId, sample: 1 }),
+      cloudEvent('cell.command.v1.completed', { cellId, exitCode: 0 }),
+    ]);
+    /** The cell's timeline as the API answers it now (every page), and as the page shows it. */
+    const apiTimeline = async () => {
+      const { cell } = await app.query(CellTimelineDocument, { id: cellId, first: 100 });
+      expect(cell?.events.hasMore).toBe(false);
+      return cell!.events.events.map((event) => `${event.seq} ${event.type ?? ''}`);
+    };
+    const pageTimeline = () =>
+      page
+        .locator('[data-testid=cell-timeline] tr[data-seq]')
+        .evaluateAll((rows) =>
+          rows.map((row) => `${row.getAttribute('data-seq')} ${row.lastElementChild?.textContent}`),
+        );
     const { page, errors } = await watchedPage(chromium.browser, app.url);
     await page.goto(`${app.url}/`, { waitUntil: 'load' });
     await page.waitForFunction(() => document.querySelector('[data-testid=as-of]')?.textContent?.startsWith('current'));
@@ -161,6 +178,9 @@ describe.skipIf(!haveBrowser)('the built-in dashboard in a real browser', () => 
     await page.waitForSelector('[data-testid=cell-fields]');
     expect(await page.locator('[data-field=state] dd').textContent()).toBe('RUNNING');
     expect(await page.locator('[data-field=specId] dd').textContent()).toBe('spec-page');
+    const before = await apiTimeline();
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    await waitUntil(async () => (await pageTimeline()).join('\n') === before.join('\n'), 'the timeline shown');
 
     const [destroyedSeq] = await publishAll(nats.url, [
       cloudEvent('cell.lifecycle.v1.destroyed', { cellId, outcome: 'succeeded', terminalState: 'clean' }),
@@ -171,6 +191,13 @@ describe.skipIf(!haveBrowser)('the built-in dashboard in a real browser', () => 
     );
     expect(await page.locator('[data-field=state] dd').textContent()).toBe('DESTROYED');
     expect(await page.locator('[data-field=outcome] dd').textContent()).toBe('SUCCEEDED');
+    // The timeline reads on when the record moves: it ends with the destroy, and equals a fresh query.
+    await waitUntil(
+      async () => (await pageTimeline()).at(-1)?.startsWith(`${destroyedSeq} `) === true,
+      'the destroy in the timeline',
+    );
+    expect(await pageTimeline()).toEqual(await apiTimeline());
+    expect((await pageTimeline()).slice(0, before.length)).toEqual(before);
     await screenshot(page, 'dashboard-cell');
     expect(errors).toEqual([]);
     await page.close();

@@ -1,6 +1,7 @@
 // The tests' cellgraph: in process on a free port against a given NATS, typed requests to it, and waiting on it.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { pino } from 'pino';
 import { onTestFinished } from 'vitest';
 import { type Cellgraph, startCellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -36,7 +37,7 @@ export async function startTestCellgraph(
     CELLGRAPH_LOG_LEVEL: process.env['CELLGRAPH_TEST_LOG_LEVEL'] ?? 'silent',
     ...env,
   });
-  const app = await startCellgraph(config, natsUrl, logger ?? createLogger(config.CELLGRAPH_LOG_LEVEL));
+  const app = await startCellgraph(config, natsUrl, logger ?? testLogger(config.CELLGRAPH_LOG_LEVEL));
   // With a token configured, the helpers authenticate with the first one unless told otherwise.
   const auth: Record<string, string> = config.CELLGRAPH_TOKEN
     ? { authorization: `Bearer ${config.CELLGRAPH_TOKEN[0]}` }
@@ -57,6 +58,22 @@ export async function startTestCellgraph(
       return body.data;
     },
   });
+}
+
+let instances = 0;
+
+/**
+ * stdout's logger, or, with CELLGRAPH_TEST_LOG_FILE set, one appending to that file, each cellgraph of the run
+ * named by an `instance` number (to read a failed fault test's logs apart from vitest's output).
+ */
+function testLogger(level: string): Logger {
+  const file = process.env['CELLGRAPH_TEST_LOG_FILE'];
+  if (!file) return createLogger(level);
+  instances += 1;
+  return pino(
+    { level, base: { instance: `${process.pid}-${instances}` }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: file, append: true, sync: true }),
+  );
 }
 
 /**

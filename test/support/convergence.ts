@@ -74,11 +74,12 @@ export async function expectViewEqualsQuery(
   app: TestCellgraph,
   seq: number,
   filter: CellFilter | null = null,
+  timeoutMs = 20_000,
 ): Promise<void> {
   await waitUntil(
     () => watcher.view.lastSeq >= seq,
     `subscriber reaching seq ${seq} (at ${watcher.view.lastSeq})`,
-    20_000,
+    timeoutMs,
   );
   const fresh = await allCells(app, seq, filter);
   expect(fresh.seq).toBe(seq);

@@ -41,10 +41,10 @@ export async function withFaultRig<T>(
 }
 
 /** Waits for the boot replay, then subscribes the watcher with a snapshot and waits until it is synced. */
-export async function syncWatcher({ app, watcher }: FaultRig): Promise<void> {
+export async function syncWatcher({ app, watcher }: FaultRig, timeoutMs?: number): Promise<void> {
   await app.source.whenReady();
   watcher.start();
-  await waitUntil(() => watcher.view.synced, 'subscriber synced');
+  await waitUntil(() => watcher.view.synced, 'subscriber synced', timeoutMs);
 }
 
 /** Publishes while the fault happens; the test awaits the returned seqs later, and until then a failure must not go unhandled. */
@@ -71,26 +71,36 @@ export async function liveTailThroughFault(
     seed: number;
     env?: Record<string, string>;
     fault: (app: TestCellgraph, publisher: EventPublisher) => Promise<number>;
+    /** Runs once the subscriber is synced, before the live events are published (to arrange the fault). */
+    beforeTail?: (app: TestCellgraph) => Promise<void>;
+    /** Bound of each wait after the fault (a cluster electing leaders on a loaded host needs more than a server). */
+    timeoutMs?: number;
   },
 ): Promise<void> {
+  const { timeoutMs } = options;
   const events = takeEvents(7000, { seed: options.seed, concurrentCells: 60 }).map((e) => e.event);
   await publishAll(natsUrl, events.slice(0, 1000));
   await withFaultRig(natsUrl, options.env ?? {}, async (rig) => {
     const { app, publisher, watcher } = rig;
-    await syncWatcher(rig);
+    await syncWatcher(rig, timeoutMs);
+    await options.beforeTail?.(app);
     const publishing = publishInBackground(publisher, toPublish(events.slice(1000)), {
       rate: 1500,
       window: 32,
       retry: true,
     });
-    await waitUntil(() => app.projection.cursor > 2500, 'live tail under way');
+    await waitUntil(() => app.projection.cursor > 2500, 'live tail under way', timeoutMs);
     const cursorDuringFault = await options.fault(app, publisher);
 
     await publishing;
-    await waitUntil(() => app.projection.cursor > cursorDuringFault, 'cellgraph consuming again after the fault');
-    const { last } = await expectEqualsFreshReplay(natsUrl, app);
+    await waitUntil(
+      () => app.projection.cursor > cursorDuringFault,
+      'cellgraph consuming again after the fault',
+      timeoutMs,
+    );
+    const { last } = await expectEqualsFreshReplay(natsUrl, app, timeoutMs);
     expect(last).toBeGreaterThanOrEqual(7000);
-    await expectViewEqualsQuery(watcher, app, last);
+    await expectViewEqualsQuery(watcher, app, last, null, timeoutMs);
     // NATS going away is invisible to a subscriber: no error, no resubscribe.
     expect(watcher.codes).toEqual([]);
   });
@@ -112,8 +122,11 @@ export async function replayThroughFault(
     env?: Record<string, string>;
     interrupt: (app: TestCellgraph, publisher: EventPublisher) => Promise<void>;
     recover: (app: TestCellgraph, publisher: EventPublisher) => Promise<void>;
+    /** Bound of each wait after the recovery (see liveTailThroughFault). */
+    timeoutMs?: number;
   },
 ): Promise<void> {
+  const { timeoutMs } = options;
   const events = takeEvents(24_000, { seed: options.seed, concurrentCells: 80 }).map((e) => e.event);
   await publishAll(natsUrl, events.slice(0, 20_000), { window: 1024 });
   await withFaultRig(
@@ -134,9 +147,9 @@ export async function replayThroughFault(
       await app.source.whenReady();
       expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
       await publishing;
-      const { last } = await expectEqualsFreshReplay(natsUrl, app);
+      const { last } = await expectEqualsFreshReplay(natsUrl, app, timeoutMs);
       expect(last).toBeGreaterThanOrEqual(24_000);
-      await expectViewEqualsQuery(watcher, app, last);
+      await expectViewEqualsQuery(watcher, app, last, null, timeoutMs);
       expect(watcher.codes).toEqual([]);
     },
   );

@@ -87,6 +87,9 @@ function stateOf(projection: Projection) {
   };
 }
 
+/** A line of cells: columns after a dictionary (dedup lines and formation rows start with a string). */
+const isCellBlock = (line: string, index: number) => index > 1 && line.startsWith('[[');
+
 /** Rewrites the uncompressed lines, recomputing the checksum so only the content check can notice. */
 function edit(bytes: Buffer, change: (lines: string[]) => void, fixChecksum = true): Buffer {
   const lines = gunzipSync(bytes).toString('utf8').split('\n');
@@ -266,7 +269,11 @@ describe('an unusable checkpoint is refused with its reason', () => {
     const altered = edit(
       await bytes(),
       (lines) => {
-        lines[10] = lines[10]!.replace(/"(running|destroyed|pending)"/, '"pending"').replace('"pending"', '"running"');
+        const block = lines.findIndex(isCellBlock);
+        lines[block] = lines[block]!.replace(/"(running|destroyed|pending)"/, '"pending"').replace(
+          '"pending"',
+          '"running"',
+        );
       },
       false,
     );
@@ -275,8 +282,9 @@ describe('an unusable checkpoint is refused with its reason', () => {
 
   it('altered content with a matching checksum: the digest catches it', async () => {
     const altered = edit(await bytes(), (lines) => {
-      const index = lines.findIndex((l, i) => i > 2 && l.includes('"destroyed"'));
-      lines[index] = lines[index]!.replace(/,(\d+)\]$/, (_m, n) => `,${Number(n) + 1}]`);
+      // The last cell's eventCount: the last value of a block's last column.
+      const index = lines.findIndex(isCellBlock);
+      lines[index] = lines[index]!.replace(/,(\d+)\]\]$/, (_m, n) => `,${Number(n) + 1}]]`);
     });
     expect(await refused(altered)).toMatch(/digest mismatch/);
   });

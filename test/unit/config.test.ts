@@ -26,6 +26,7 @@ const bad: [variable: string, value: string, why: RegExp][] = [
   ['CELLGRAPH_CHECKPOINT_INTERVAL_EVENTS', '0', /1/],
   ['CELLGRAPH_CHECKPOINT_INTERVAL_MS', '999', /1000/],
   ['CELLGRAPH_CHECKPOINT_KEEP', '0', /1/],
+  ['CELLGRAPH_CHECKPOINT_WRITE', 'readonly', /must be true or false/],
   ['CELLGRAPH_DEFAULT_PAGE_SIZE', '0', /1/],
   ['CELLGRAPH_MAX_PAGE_SIZE', '1001', /1000/],
   ['CELLGRAPH_GRAPHIQL', 'on', /must be true or false/],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/events/decode.js';
-import { DedupWindow } from '../../src/projection/dedupWindow.js';
+import { DedupWindow, hashOf } from '../../src/projection/dedupWindow.js';
 import { Projection } from '../../src/projection/projection.js';
 import type { CellRecord, Delta } from '../../src/projection/records.js';
 import { takeEvents } from '../../src/simulator/generator.js';
@@ -50,6 +50,10 @@ class ReferenceDedup {
     this.seen.add(id);
     return false;
   }
+  ids(): string[] {
+    const ring = [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+    return ring.filter((id): id is string => id !== undefined);
+  }
 }
 
 describe('tuned hot paths', () => {
@@ -79,6 +83,58 @@ describe('tuned hot paths', () => {
         expect(tuned.checkAndRemember(id)).toBe(reference.checkAndRemember(id));
       }
       expect(tuned.size).toBeLessThanOrEqual(Math.max(capacity, 0));
+      expect(tuned.ids()).toEqual(reference.ids());
+    }
+  });
+
+  it('DedupWindow tells apart ids whose hashes collide', () => {
+    // Ids are compared only on a full hash match: find real collisions, short (stored as bytes) and wide.
+    const pairs: [string, string][] = [];
+    // Same length (only the characters tell them apart), different lengths, and wide (kept as strings).
+    const makers = [(n: number) => String(n).padStart(7, '0'), (n: number) => `${n}`, (n: number) => `ĉ${n}`];
+    for (const make of makers) {
+      const seen = new Map<number, string>();
+      const wanted = pairs.length + 2;
+      for (let n = 0; pairs.length < wanted && n < 2_000_000; n++) {
+        const id = make(n);
+        const other = seen.get(hashOf(id));
+        if (other !== undefined) pairs.push([other, id]);
+        else seen.set(hashOf(id), id);
+      }
+    }
+    expect(pairs.length).toBe(6);
+    for (const [a, b] of pairs) {
+      const window = new DedupWindow(4);
+      expect(window.checkAndRemember(a)).toBe(false);
+      expect(window.checkAndRemember(b)).toBe(false);
+      expect(window.checkAndRemember(a)).toBe(true);
+      expect(window.checkAndRemember(b)).toBe(true);
+      expect(window.ids()).toEqual([a, b]);
+    }
+  });
+
+  it('DedupWindow keeps ids of every length and alphabet apart, and gives them back in arrival order', () => {
+    // Short Latin-1 ids live as bytes in the arena, the others as strings: the same answers either way, also
+    // when an entry changes from one kind to the other as the ring wraps.
+    const shapes = [
+      (n: number) => `${n}`,
+      (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      (n: number) => `é-${n}`,
+      (n: number) => `ĉ-${n}`,
+      (n: number) => `${'x'.repeat(40)}${n}`,
+      (n: number) => `${'y'.repeat(48)}${n}`,
+      (n: number) => `😀${n}`,
+    ];
+    for (const capacity of [1, 3, 64]) {
+      const tuned = new DedupWindow(capacity);
+      const reference = new ReferenceDedup(capacity);
+      let x = 777;
+      for (let i = 0; i < 20000; i++) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        const id = shapes[x % shapes.length]!((x >> 8) % 97);
+        expect(tuned.checkAndRemember(id)).toBe(reference.checkAndRemember(id));
+      }
+      expect(tuned.ids()).toEqual(reference.ids());
     }
   });
 });

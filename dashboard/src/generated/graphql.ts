@@ -85,6 +85,15 @@ export type CellWatchSubscriptionVariables = Exact<{
 
 export type CellWatchSubscription = { cell: { kind: ChangeKind, seq: number, cell: { id: string, specId: string | null, runId: string | null, state: CellState, status: string, outcome: CellOutcome | null, terminalState: TerminalState | null, reason: string | null, exitCode: number | null, formationId: string | null, tenantId: string | null, startedAt: string | null, destroyedAt: string | null, durationMs: number | null, updatedAt: string | null, firstSeq: number, lastSeq: number, eventCount: number } | null } };
 
+export type CellEventsQueryVariables = Exact<{
+  id: string;
+  after: number;
+  first: number;
+}>;
+
+
+export type CellEventsQuery = { cell: { id: string, events: { seq: number, hasMore: boolean, events: Array<{ seq: number, type: string | null, storedAt: string }> } } | null };
+
 export type CellRowFragment = { id: string, state: CellState, outcome: CellOutcome | null, specId: string | null, formationId: string | null, tenantId: string | null, startedAt: string | null, destroyedAt: string | null, exitCode: number | null, firstSeq: number, lastSeq: number };
 
 export type CellBatchesSubscriptionVariables = Exact<{
@@ -198,6 +207,22 @@ export const CellWatchDocument = new TypedDocumentString(`
   lastSeq
   eventCount
 }`) as unknown as TypedDocumentString<CellWatchSubscription, CellWatchSubscriptionVariables>;
+export const CellEventsDocument = new TypedDocumentString(`
+    query CellEvents($id: String!, $after: Seq!, $first: Int!) {
+  cell(id: $id) {
+    id
+    events(after: $after, first: $first) {
+      seq
+      hasMore
+      events {
+        seq
+        type
+        storedAt
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CellEventsQuery, CellEventsQueryVariables>;
 export const CellBatchesDocument = new TypedDocumentString(`
     subscription CellBatches($filter: CellFilter, $after: Seq, $include: SubscriptionInclude!) {
   cellBatches(filter: $filter, after: $after, include: $include) {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { CellWatchDocument, type CellWatchSubscription } from '../generated/graphql';
 import type { ApiError, GraphqlClient } from '../graphqlClient';
 import { href } from '../route';
+import { CellTimeline } from './CellTimeline';
 
 type CellFields = NonNullable<CellWatchSubscription['cell']['cell']>;
 
@@ -26,7 +27,10 @@ const FIELDS: (keyof CellFields)[] = [
   'eventCount',
 ];
 
-/** One cell, live: the `cell(id)` subscription sends its record, then every change (resumed with `after`). */
+/**
+ * One cell, live: the `cell(id)` subscription sends its record, then every change (resumed with `after`);
+ * below it, the cell's timeline, read on whenever the record's lastSeq moves.
+ */
 export function CellPage({ client, id, token }: { client: GraphqlClient; id: string; token: string }) {
   const [cell, setCell] = useState<CellFields | null | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
@@ -93,6 +97,7 @@ export function CellPage({ client, id, token }: { client: GraphqlClient; id: str
           ))}
         </dl>
       )}
+      {cell && <CellTimeline client={client} id={id} lastSeq={cell.lastSeq} />}
     </section>
   );
 }

@@ -5,15 +5,17 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { TimeSlicer } from '../../util/timeSlicer.js';
 import { RECORD_FIELDS } from '../cellReducer.js';
-import { pinnedDigest } from '../digest.js';
+import { pinnedCellsById, pinnedFormationsById, RecordDigest } from '../digest.js';
 import { FORMATION_FIELDS } from '../formationReducer.js';
 import type { ProjectionPin } from '../projection.js';
+import type { CellRecord } from '../records.js';
 import {
+  CELLS_PER_BLOCK,
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,
   type CheckpointHeader,
   type CheckpointState,
-  cellToRow,
+  cellsToBlock,
   DEDUP_IDS_PER_LINE,
   formationToRow,
   TIMELINE_ENTRIES_PER_LINE,
@@ -127,6 +129,9 @@ async function* checkpointLines(
     checkValid();
   };
 
+  // Records go out in id order, the digest's order: the digest is hashed as they are written.
+  const cellOrder = await pinnedCellsById(pin, slicer);
+  checkValid();
   const header: CheckpointHeader = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_FORMAT_VERSION,
@@ -135,6 +140,7 @@ async function* checkpointLines(
     streamCreated: identity.streamCreated,
     cursor: state.cursor,
     cells: state.cellCount,
+    cellBlocks: Math.ceil(state.cellCount / CELLS_PER_BLOCK),
     formations: state.formationCount,
     dedupCapacity: state.dedupCapacity,
     dedupIds: state.dedupIds.length,
@@ -156,12 +162,24 @@ async function* checkpointLines(
     if (line(state.dedupIds.slice(start, start + DEDUP_IDS_PER_LINE))) yield take();
     if (slicer.due()) await pauseChecked();
   }
-  for (let i = 0; i < state.cellCount; i++) {
-    if (line(cellToRow(pin.cellAt(i)))) yield take();
+  const digest = new RecordDigest();
+  // A block is encoded in a few slices' worth of small steps, then stringified in one go (~100 KB).
+  const block: CellRecord[] = [];
+  for (let start = 0; start < cellOrder.length; start += CELLS_PER_BLOCK) {
+    block.length = 0;
+    for (let i = start; i < Math.min(start + CELLS_PER_BLOCK, cellOrder.length); i++) {
+      const cell = pin.cellAt(cellOrder[i]!);
+      digest.cell(cell);
+      block.push(cell);
+      if (slicer.due()) await pauseChecked();
+    }
+    if (line(cellsToBlock(block))) yield take();
     if (slicer.due()) await pauseChecked();
   }
-  for (let i = 0; i < state.formationCount; i++) {
-    if (line(formationToRow(pin.formationAt(i)))) yield take();
+  block.length = 0;
+  for (const formation of await pinnedFormationsById(pin, slicer)) {
+    digest.formation(formation);
+    if (line(formationToRow(formation))) yield take();
     if (slicer.due()) await pauseChecked();
   }
   // The log only grows, so its first timelineLength entries are what it held at the pin's cursor.
@@ -179,12 +197,15 @@ async function* checkpointLines(
       backLinks[i - start] = previous < 0 ? 0 : i - previous;
     }
     if (line([seqDeltas, backLinks])) yield take();
-    if (slicer.due()) await pauseChecked();
+    if (slicer.due(64)) await pauseChecked();
   }
-  if (pendingLength > 0) yield take();
-  const digest = await pinnedDigest(pin, slicer);
+  for (const _ of digest.timeline(timeline, state.timelineLength)) if (slicer.due(64)) await pauseChecked();
   checkValid();
-  const trailer = `${JSON.stringify({ end: { sha256: sha.digest('hex'), digest } })}\n`;
+  if (pendingLength > 0) yield take();
+  // The trailer vouches for everything before it: not once the projection was reset under the pin.
+  checkValid();
+  const digestHex = digest.finish(state.counts);
+  const trailer = `${JSON.stringify({ end: { sha256: sha.digest('hex'), digest: digestHex } })}\n`;
   yield Buffer.from(trailer);
-  return { rawBytes: rawBytes + trailer.length, digest };
+  return { rawBytes: rawBytes + trailer.length, digest: digestHex };
 }
