@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { acceptedCodings } from './plugins/compression.js';
 
 /**
  * The built-in dashboard (dashboard/, built by Vite into dist/dashboard),
@@ -62,12 +63,7 @@ function listFiles(dir: string, prefix = ''): string[] {
 /** The client's preferred coding we have: br over gzip over identity; `q=0` refuses one. */
 export function chooseCoding(acceptEncoding: string | undefined, asset: Asset): Coding {
   if (!acceptEncoding) return 'identity';
-  const accepted = new Set<string>();
-  for (const part of acceptEncoding.split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((param) => param.trim()).find((param) => param.startsWith('q='));
-    if (name && !(q && Number(q.slice(2)) === 0)) accepted.add(name);
-  }
+  const accepted = acceptedCodings(acceptEncoding);
   if (asset.bodies.br && (accepted.has('br') || accepted.has('*'))) return 'br';
   if (asset.bodies.gzip && (accepted.has('gzip') || accepted.has('*'))) return 'gzip';
   return 'identity';

@@ -8,15 +8,21 @@ const gzipAsync = promisify(gzip);
 
 export type Coding = 'br' | 'gzip' | 'identity';
 
-/** The client's preferred coding among br, gzip and identity; `q=0` refuses one. */
-export function preferredCoding(acceptEncoding: string | null | undefined): Coding {
-  if (!acceptEncoding) return 'identity';
+/** The codings an Accept-Encoding header lists, lower-cased; one with `q=0` is refused, so left out. */
+export function acceptedCodings(acceptEncoding: string): Set<string> {
   const accepted = new Set<string>();
   for (const part of acceptEncoding.split(',')) {
     const [name, ...params] = part.trim().toLowerCase().split(';');
     const q = params.map((param) => param.trim()).find((param) => param.startsWith('q='));
     if (name && !(q && Number(q.slice(2)) === 0)) accepted.add(name);
   }
+  return accepted;
+}
+
+/** The client's preferred coding among br, gzip and identity; `q=0` refuses one. */
+export function preferredCoding(acceptEncoding: string | null | undefined): Coding {
+  if (!acceptEncoding) return 'identity';
+  const accepted = acceptedCodings(acceptEncoding);
   if (accepted.has('br') || accepted.has('*')) return 'br';
   if (accepted.has('gzip')) return 'gzip';
   return 'identity';
