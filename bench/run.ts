@@ -181,15 +181,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         }
         const last = run >= runs - 1;
         const serve = last && serves;
-        const s = spawn('cellgraphServer', {
-          url: nats.url,
-          stream: BENCH_STREAM,
-          target: lastSeq,
-          batch: options.batch,
-          serve,
-          // The replay itself: never a checkpoint (the boot section measures those).
-          env: { CELLGRAPH_CHECKPOINT_BUCKET: '' },
-        });
+        const s = spawn(
+          'cellgraphServer',
+          {
+            url: nats.url,
+            stream: BENCH_STREAM,
+            target: lastSeq,
+            batch: options.batch,
+            serve,
+            // The replay itself: never a checkpoint (the boot section measures those).
+            env: { CELLGRAPH_CHECKPOINT_BUCKET: '' },
+          },
+          // BENCH_CPU_PROF=<dir>: profile the serving process (replay included: use a short --events).
+          serve && process.env['BENCH_CPU_PROF']
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`]
+            : undefined,
+        );
         replayed = await s.next('replayed');
         subject.push(replayed['eventsPerSecond'] as number);
         subjectCpu.push(((replayed['cpuMs'] as number) * 1000) / (replayed['events'] as number));
