@@ -455,3 +455,98 @@ describe('the events subscription', () => {
     expect([...new Set(idsIn(got))].sort()).toEqual(GLOBEX);
   });
 });
+
+describe('cellBatches for tenants (WebSocket and SSE)', () => {
+  const BATCHES = `subscription($include: SubscriptionInclude) {
+    cellBatches(include: $include) { seq changes { kind id cell { id tenantId } } }
+  }`;
+  const ws = async (who: Who) => {
+    const client = connectWs(app.url, { connectionParams: { authorization: `Bearer ${tokenOf(who)}` } });
+    await client.connected;
+    return client;
+  };
+
+  it('the identical document and variables: each caller gets its cells, in snapshot and live batches', async () => {
+    const variables = { include: 'SNAPSHOT' };
+    const changes = { acme: [] as any[], globex: [] as any[], admin: [] as any[], sse: [] as any[] };
+    const take = (into: any[]) => (data: any) => {
+      for (const change of data.cellBatches.changes) if (change.kind !== 'BOOKMARK') into.push(change);
+    };
+    const clients = await Promise.all((['acme', 'globex', 'admin'] as const).map(ws));
+    (['acme', 'globex', 'admin'] as const).forEach((who, i) => {
+      void runWs(clients[i]!.client, BATCHES, variables, Infinity, (r: any) => {
+        if (r.errors) throw new Error(JSON.stringify(r.errors));
+        take(changes[who])(r.data);
+      });
+    });
+    const sse = sseSubscribe(app.url, parse(BATCHES), variables, take(changes.sse), {
+      authorization: `Bearer ${tokens.globex}`,
+    });
+    const synced = (list: any[]) => list.some((c) => c.kind === 'SYNCED');
+    await waitUntil(() => Object.values(changes).every(synced), 'the snapshots');
+    const snapshotIds = (list: any[]) => list.filter((c) => c.kind !== 'SYNCED').map((c) => c.id);
+    expect(snapshotIds(changes.acme).sort()).toEqual(ACME);
+    expect(snapshotIds(changes.globex).sort()).toEqual(GLOBEX);
+    expect(snapshotIds(changes.sse).sort()).toEqual(GLOBEX);
+    expect(snapshotIds(changes.admin).sort()).toEqual([...ALL].sort());
+    const liveIds = (list: any[]) => list.slice(list.findIndex((c) => c.kind === 'SYNCED') + 1).map((c) => c.id);
+    // Each round ends with a change of one tenant's cell: once that tenant has it, everything before was decided.
+    await publishAll(nats.url, [
+      cloudEvent('cell.command.v1.completed', { cellId: 'nobody-1', exitCode: 1 }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'globex-2', exitCode: 2 }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'acme-1', exitCode: 3 }),
+    ]);
+    await waitUntil(() => liveIds(changes.acme).includes('acme-1'), "acme's live change");
+    expect(liveIds(changes.acme)).toEqual(['acme-1']);
+    await publishAll(nats.url, [
+      cloudEvent('cell.command.v1.completed', { cellId: 'acme-2', exitCode: 4 }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'nobody-1', exitCode: 5 }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'globex-2', exitCode: 6 }),
+    ]);
+    for (const list of [changes.globex, changes.sse])
+      await waitUntil(() => liveIds(list).filter((id) => id === 'globex-2').length === 2, "globex's live changes");
+    expect(liveIds(changes.globex)).toEqual(['globex-2', 'globex-2']);
+    expect(liveIds(changes.sse)).toEqual(['globex-2', 'globex-2']);
+    await waitUntil(() => liveIds(changes.admin).length >= 6, "the admin's live changes");
+    expect(liveIds(changes.admin)).toEqual(['nobody-1', 'globex-2', 'acme-1', 'acme-2', 'nobody-1', 'globex-2']);
+    expect(liveIds(changes.acme)).toEqual(['acme-1', 'acme-2']);
+    sse.stop();
+    await Promise.all(clients.map((c) => c.dispose()));
+  });
+});
+
+describe('the tenant claim, as configured', () => {
+  for (const [claim, token] of [
+    ['https://cellos.dev/tenant', { 'https://cellos.dev/tenant': ['acme'] }],
+    ['app.tenants', { app: { tenants: 'acme' } }],
+  ] as const) {
+    it(`${claim}: names the tenants; the default claim alone grants nothing`, async () => {
+      const other = await startTestCellgraph(nats.url, {
+        CELLGRAPH_JWT_SECRET: SECRET,
+        CELLGRAPH_JWT_TENANT_CLAIM: claim,
+      });
+      try {
+        await waitCursor(other, lastSeq);
+        const ask = async (claims: Record<string, unknown>) => {
+          const response = await fetch(`${other.url}/graphql`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${await sign({ secret: SECRET }, claims)}`,
+            },
+            body: JSON.stringify({ query: '{ cells(first: 100) { edges { node { id } } } }' }),
+          });
+          return { status: response.status, body: (await response.json()) as any };
+        };
+        const granted = await ask(token);
+        expect(granted.status).toBe(200);
+        expect(idsIn(granted.body.data).sort()).toEqual(ACME);
+        const refused = await ask({ tenant: 'acme' });
+        expect(refused.status).toBe(403);
+        expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
+      } finally {
+        await other.stop();
+      }
+    });
+  }
+});
