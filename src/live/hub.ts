@@ -10,7 +10,7 @@ import { CatchUpPacer } from './catchUpPacer.js';
 import { CellFeed } from './cellFeed.js';
 import { DeltaMessages } from './changes.js';
 import type { FeedFailure } from './endReasons.js';
-import { EventFeed, type ReadPage } from './eventFeed.js';
+import { type EventAccept, EventFeed, type ReadPage } from './eventFeed.js';
 import { GroupLog } from './groupLog.js';
 import { GroupRoutes } from './groupRoutes.js';
 
@@ -251,11 +251,22 @@ export class LiveHub {
     return catchUp;
   }
 
-  subscribeEvents(after: number, types: ReadonlySet<string> | null, readPage: ReadPage): EventFeed {
+  /**
+   * A raw events subscription. `accept` (null: every event) filters history
+   * and live events for this subscriber alone: event feeds share nothing, so
+   * callers of different tenants never share a message.
+   */
+  subscribeEvents(
+    after: number,
+    types: ReadonlySet<string> | null,
+    readPage: ReadPage,
+    accept: EventAccept = null,
+  ): EventFeed {
     const feed = new EventFeed(
       after,
       this.projection.cursor,
       types,
+      accept,
       this.options.eventQueueLimit,
       readPage,
       this.options.logger,

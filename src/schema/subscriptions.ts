@@ -14,7 +14,7 @@ import { CellFilterInput, toCellSelection } from './cellFilter.js';
 import type { AppContext } from './context.js';
 import { feedFailureError } from './endReasons.js';
 import { apiError, ErrorCode } from './errors.js';
-import { StreamEventRef } from './streamEvents.js';
+import { EVENT_VISIBILITY, eventAcceptOf, SCAN_LIMIT, StreamEventRef } from './streamEvents.js';
 
 const ChangeKindEnum = builder.enumType('ChangeKind', {
   description: 'What a subscription message means. Keep a view by upserting ADDED/UPDATED and deleting REMOVED.',
@@ -243,19 +243,24 @@ builder.subscriptionFields((t) => ({
   }),
   events: t.field({
     type: EventFeedMessageRef,
-    description:
-      'The raw event feed: stored events with seq > after read back from the stream, then live events, and idle BOOKMARKs. A subscriber that falls too far behind gets LAGGED with the last delivered seq.',
+    description: `The raw event feed: stored events with seq > after read back from the stream, then live events, and idle BOOKMARKs. A subscriber that falls too far behind gets LAGGED with the last delivered seq. ${EVENT_VISIBILITY} A live event is judged when it is applied, a stored one when it is read back.`,
     args: {
       after: t.arg({ type: 'Seq', description: 'Events with seq > after. Default: from now.' }),
       types: t.arg.stringList({ description: 'Only these types, full or short names.' }),
     },
     subscribe: async (_root, { after, types }, ctx) => {
       ensureAccepting(ctx);
-      requireAdmin(ctx, 'The raw events feed');
       await awaitSeq(ctx, 'after', after);
       const start = after ?? ctx.projection.cursor;
       const typeSet = types ? new Set(types.map(shortTypeName)) : null;
-      return ctx.hub.subscribeEvents(start, typeSet, (from, first) => ctx.events.read(from, first));
+      const accept = eventAcceptOf(ctx);
+      // The feed filters what it takes (history and live); the read skips the rest so a page is full of readable ones.
+      return ctx.hub.subscribeEvents(
+        start,
+        typeSet,
+        (from, first, until) => ctx.events.read(from, first, { accept, until, scanLimit: accept ? SCAN_LIMIT : first }),
+        accept ?? null,
+      );
     },
     resolve: (message: EventFeedMessage) => deliver(message),
   }),
