@@ -25,7 +25,7 @@ const ChangeKindEnum = builder.enumType('ChangeKind', {
     SYNCED: { description: 'Catch-up is over: the view equals the projection at `seq`. Live changes follow.' },
     BOOKMARK: {
       description:
-        'Nothing pending: the view is current as of `seq`. Sent to idle subscriptions so the resume point stays fresh.',
+        'Nothing pending: the view is current as of `seq`. Sent to idle subscriptions within about a second of the seq moving (never twice for one seq, never below a seq already sent), so the resume point stays fresh.',
     },
     SHUTDOWN: { description: 'The server is stopping: resume (here or on another replica) with after: seq.' },
   } as const,
@@ -34,7 +34,9 @@ const ChangeKindEnum = builder.enumType('ChangeKind', {
 const EventFeedKindEnum = builder.enumType('EventFeedKind', {
   values: {
     EVENT: { description: 'A stored message.' },
-    BOOKMARK: { description: 'Nothing pending: you have every event up to `seq`.' },
+    BOOKMARK: {
+      description: 'Nothing pending: you have every event up to `seq` (sent within about a second of the seq moving).',
+    },
     SHUTDOWN: { description: 'The server is stopping: resume with after: seq.' },
   } as const,
 });
