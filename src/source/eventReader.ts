@@ -3,6 +3,7 @@ import {
   decodeMessage,
   type EventPage,
   type EventStore,
+  type ReadOptions,
   type StreamEvent,
   StreamUnavailableError,
   toStreamEvent,
@@ -23,31 +24,31 @@ export class EventReader implements EventStore {
     private readonly stream: string,
   ) {}
 
-  async read(
-    after: number,
-    first: number,
-    options: { types?: ReadonlySet<string>; scanLimit?: number } = {},
-  ): Promise<EventPage> {
+  async read(after: number, first: number, options: ReadOptions = {}): Promise<EventPage> {
     const client = this.nats.clients;
     if (!client) throw new StreamUnavailableError('not connected to NATS');
     const info = await client.jsm.streams.info(this.stream);
     const lastSeq = info.state.last_seq;
-    if (after >= lastSeq || first === 0) return { events: [], cursor: after, hasMore: after < lastSeq };
+    // The last seq this call may examine: the stream's end, or `until` when that comes first.
+    const end = Math.min(lastSeq, options.until ?? lastSeq);
+    if (after >= end || first === 0) return { events: [], cursor: after, hasMore: after < lastSeq };
     const scanLimit = Math.max(first, options.scanLimit ?? first);
     const consumer = await client.js.consumers.get(this.stream, {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: after + 1,
     });
+    const { types, accept } = options;
     const events: StreamEvent[] = [];
     let cursor = after;
     let pending = lastSeq - after;
-    const batch = await consumer.fetch({ max_messages: Math.min(scanLimit, lastSeq - after), expires: 5_000 });
+    const batch = await consumer.fetch({ max_messages: Math.min(scanLimit, end - after), expires: 5_000 });
     for await (const msg of batch) {
+      if (msg.seq > end) break;
       cursor = msg.seq;
       pending = msg.info.pending;
       const event = toStreamEvent(decodeMessage(msg));
-      if (!options.types || (event.type !== null && options.types.has(event.type))) events.push(event);
-      if (events.length >= first || pending === 0) break;
+      if ((!types || (event.type !== null && types.has(event.type))) && (!accept || accept(event))) events.push(event);
+      if (events.length >= first || pending === 0 || cursor >= end) break;
     }
     batch.stop();
     return { events, cursor, hasMore: pending > 0 };
