@@ -212,7 +212,7 @@ describe("a group's next snapshot is built from its last one", () => {
     const specS = compileCellFilter({ specId: 's' });
     const fresh = () => CatchUp.take(d.projection.cells.values(), specS, 'snapshot', 0, d.projection.cursor);
     const ids = (c: CatchUp) => c.cells.map((cell) => [cell.id, cell.lastSeq]);
-    let previous = hub.subscribeCells(specS, { snapshot: true, group: 's' });
+    const previous = hub.subscribeCells(specS, { snapshot: true, group: 's' });
     previous.return();
     for (let round = 0; round < 8; round++) {
       const events = [];
