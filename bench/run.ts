@@ -773,13 +773,19 @@ async function stormSection(
     { name: 'storm', storm: true, slice: '5' },
   ];
   for (const [index, variant] of variants.entries()) {
-    const server = spawn('cellgraphServer', {
-      url,
-      stream,
-      target: prefilled.lastSeq,
-      serve: true,
-      env: { CELLGRAPH_SUBJECTS: `${prefix}.>`, CELLGRAPH_CATCHUP_SLICE_MS: variant.slice },
-    });
+    const server = spawn(
+      'cellgraphServer',
+      {
+        url,
+        stream,
+        target: prefilled.lastSeq,
+        serve: true,
+        env: { CELLGRAPH_SUBJECTS: `${prefix}.>`, CELLGRAPH_CATCHUP_SLICE_MS: variant.slice },
+      },
+      process.env['BENCH_CPU_PROF']
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}/${variant.name.replace(/\W+/g, '-')}`]
+        : undefined,
+    );
     const replayed = await server.next('replayed');
     const graphqlUrl = (await server.next('serving'))['graphqlUrl'] as string;
     const load = os.loadavg()[0]!;
