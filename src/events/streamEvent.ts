@@ -59,9 +59,20 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   return { raw, body, event: body.ok ? decodeObject(body.value) : { kind: 'rejected', reason: body.reason } };
 }
 
+/**
+ * Whole milliseconds of a nanosecond time. Past 2^53 a double holds nanos
+ * only to the nearest 256, so a time on a millisecond (a stored time read
+ * back with ms precision, times 1e6) can sit just below it, and
+ * `Math.floor(nanos / 1e6)` said one ms early for one such time in eight.
+ * Half a microsecond added first puts it back; no time moves by more.
+ */
+export function storedMillis(nanos: number): number {
+  return Math.floor((nanos + 512) / 1_000_000);
+}
+
 /** The message as the `events` query and subscription show it, from what was already decoded. */
 export function toStreamEvent({ raw, body, event }: DecodedMessage): StreamEvent {
-  const storedAt = new Date(Math.floor(raw.info.timestampNanos / 1_000_000)).toISOString();
+  const storedAt = new Date(storedMillis(raw.info.timestampNanos)).toISOString();
   if (!body.ok)
     return { seq: raw.seq, subject: raw.subject, storedAt, event: null, type: null, problem: body.reason, owner: null };
   const rawType = body.value['type'];

@@ -9,6 +9,24 @@ import {
   toStreamEvent,
 } from '../events/streamEvent.js';
 
+/**
+ * A stored message's RFC 3339 time (nanosecond fraction) as the number a
+ * consumer's message carries (`info.timestampNanos`): the exact integer,
+ * rounded to a double once, so both read paths give the same `storedAt`.
+ */
+export function storedNanos(timestamp: string): number {
+  const dot = timestamp.indexOf('.');
+  if (dot < 0) return Date.parse(timestamp) * 1_000_000;
+  let end = dot + 1;
+  while (end < timestamp.length && timestamp.charCodeAt(end) >= 48 && timestamp.charCodeAt(end) <= 57) end++;
+  const seconds = Date.parse(timestamp.slice(0, dot) + timestamp.slice(end));
+  const fraction = timestamp
+    .slice(dot + 1, end)
+    .padEnd(9, '0')
+    .slice(0, 9);
+  return Number(BigInt(seconds) * 1_000_000n + BigInt(fraction));
+}
+
 /** The live connection's JetStream clients, undefined while there is none (a `NatsConnector` is one). */
 export interface JetStreamAccess {
   readonly clients: { readonly js: JetStreamClient; readonly jsm: JetStreamManager } | undefined;
@@ -76,7 +94,7 @@ export class EventReader implements EventStore {
         seq: msg.seq,
         subject: msg.subject,
         data: msg.data,
-        info: { timestampNanos: msg.time.getTime() * 1_000_000 },
+        info: { timestampNanos: storedNanos(msg.timestamp) },
       };
       events.push(toStreamEvent(decodeMessage(raw)));
     }
