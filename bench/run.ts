@@ -5,11 +5,12 @@
  *   1. replay   boot replay events/s vs a bare ordered consumer doing JSON.parse
  *   2. queries  cells(first: 50) and cell(id) req/s and p99 vs a bare node:http endpoint
  *   3. fan-out  graphql-ws subscribers vs a bare `ws` broadcast of the same frames
- *   4. memory   heap bytes per cell with 1,000,000 cells; RSS at the end of each run
+ *   4. memory   bytes per cell (JS heap + ArrayBuffers) with 1,000,000 cells; RSS at the end of each run
+ *   4b. timeline a cell's timeline query (CellRecord.events) over HTTP vs a bare handler reading the same seqs
  *   5. storm    (only with --only storm) a reconnect storm of snapshot subscriptions next to ingest and queries
  * Prints a table; the full run also writes it into BENCHMARKS.md.
  *
- * Flags: --quick (tiny sizes, < 1 min, prints only), --only replay,queries,fanout,memory,
+ * Flags: --quick (tiny sizes, < 1 min, prints only), --only replay,queries,timeline,fanout,memory,
  * --events N, --runs N, --write / --no-write; fan-out only: --clients 100,1000, --seconds N,
  * --targets bare,cellgraph (BENCH_CPU_PROF=<dir> profiles the cellgraph server).
  */
@@ -26,6 +27,7 @@ import { BENCH_STREAM, createBenchStream, publishSimulated, startBenchNats } fro
 import {
   CELL_FIELDS,
   checkSameBytes,
+  checkSameTimelineBytes,
   fanoutBatchSubscription,
   fanoutSubscription,
   type LoadKind,
@@ -78,7 +80,9 @@ export function benchOptions(argv: string[]): BenchOptions {
   const quick = values.quick ?? false;
   return {
     quick,
-    only: new Set((values.only ?? 'replay,boot,checkpoint,queries,fanout,memory').split(',').map((s) => s.trim())),
+    only: new Set(
+      (values.only ?? 'replay,boot,checkpoint,queries,timeline,fanout,memory').split(',').map((s) => s.trim()),
+    ),
     events: Number(values.events ?? (quick ? 20_000 : 1_000_000)),
     runs: Number(values.runs ?? (quick ? 1 : 2)),
     queryConnections: 10,
@@ -136,7 +140,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const nats = await startBenchNats();
   log(`bench: nats-server at ${nats.url}`);
   try {
-    const needStream = options.only.has('replay') || options.only.has('queries') || options.only.has('boot');
+    const serves = options.only.has('queries') || options.only.has('timeline');
+    const needStream = options.only.has('replay') || serves || options.only.has('boot');
     let lastSeq = 0;
     if (needStream) {
       await createBenchStream(nats.url);
@@ -159,7 +164,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const pairs: string[] = [];
       let replayed: WorkerMessage | undefined;
       const runs = options.only.has('replay') ? options.runs : 0;
-      for (let run = 0; run < runs || (run === 0 && !serving && options.only.has('queries')); run++) {
+      for (let run = 0; run < runs || (run === 0 && !serving && serves); run++) {
         const loadAtPair = os.loadavg()[0]!;
         if (options.only.has('replay')) {
           const b = spawn('replayBaseline', {
@@ -175,16 +180,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           log(`bench: replay baseline run ${run + 1}: ${fmt(done['eventsPerSecond'] as number)} events/s`);
         }
         const last = run >= runs - 1;
-        const serve = last && options.only.has('queries');
-        const s = spawn('cellgraphServer', {
-          url: nats.url,
-          stream: BENCH_STREAM,
-          target: lastSeq,
-          batch: options.batch,
-          serve,
-          // The replay itself: never a checkpoint (the boot section measures those).
-          env: { CELLGRAPH_CHECKPOINT_BUCKET: '' },
-        });
+        const serve = last && serves;
+        const s = spawn(
+          'cellgraphServer',
+          {
+            url: nats.url,
+            stream: BENCH_STREAM,
+            target: lastSeq,
+            batch: options.batch,
+            serve,
+            // The replay itself: never a checkpoint (the boot section measures those).
+            env: { CELLGRAPH_CHECKPOINT_BUCKET: '' },
+          },
+          // BENCH_CPU_PROF=<dir>: profile the serving process (replay included: use a short --events).
+          serve && process.env['BENCH_CPU_PROF']
+            ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`]
+            : undefined,
+        );
         replayed = await s.next('replayed');
         subject.push(replayed['eventsPerSecond'] as number);
         subjectCpu.push(((replayed['cpuMs'] as number) * 1000) / (replayed['events'] as number));
@@ -338,7 +350,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
 
     // 2. Queries against the last cellgraph, bare and GraphQL interleaved per round.
-    if (serving) {
+    if (serving && options.only.has('queries')) {
       const { graphqlUrl, bareUrl, ids } = serving.message as unknown as {
         graphqlUrl: string;
         bareUrl: string;
@@ -404,6 +416,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           target: '',
         });
       }
+    }
+    if (serving && options.only.has('timeline')) await timelineSection(options, serving, spawn, rows, notes, raw);
+    if (serving) {
       const stopped = await serving.worker.stop();
       if (stopped) rss['cellgraph after queries'] = stopped['rss'] as number;
     }
@@ -542,8 +557,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       );
       rows.push({
         section: 'memory',
-        metric: `heap bytes per cell, ${fmt(done['cells'] as number)} cells (${fmt(done['events'] as number)} events)`,
-        cellgraph: fmt(done['bytesPerCell'] as number),
+        metric: `bytes per cell, JS heap + ArrayBuffers (of which the timeline log), ${fmt(done['cells'] as number)} cells (${fmt(done['events'] as number)} events)`,
+        cellgraph: `${fmt(done['bytesPerCell'] as number)} = ${fmt(done['heapBytesPerCell'] as number)} + ${fmt(done['arrayBufferBytesPerCell'] as number)} (${fmt(done['timelineBytesPerCell'] as number)})`,
         baseline: '',
         ratio: '',
         target: '<= 600',
@@ -565,6 +580,89 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   }
   const { log: _log, only, ...rest } = options;
   return { machine, options: { ...rest, only: [...only] }, rows, notes, raw };
+}
+
+/**
+ * A cell's timeline over HTTP (TIMELINE_QUERY: a cell with the median
+ * number of events, ids rotating over 1,000 such cells) against the bare
+ * handler reading the same seqs on the same connection (bareTimeline.ts),
+ * interleaved per round like the queries. Both pay the same nats-server
+ * work; server CPU is cellgraph's process only.
+ */
+async function timelineSection(
+  options: BenchOptions,
+  serving: { worker: Worker; message: WorkerMessage },
+  spawn: (name: string, args: unknown, execArgv?: string[]) => Worker,
+  rows: Row[],
+  notes: string[],
+  raw: Record<string, unknown>,
+): Promise<void> {
+  const { graphqlUrl, timelineUrl, timelineIds, typicalEvents } = serving.message as unknown as {
+    graphqlUrl: string;
+    timelineUrl: string;
+    timelineIds: string[];
+    typicalEvents: number;
+  };
+  const checked = await checkSameTimelineBytes(graphqlUrl, timelineUrl, timelineIds.slice(0, 20));
+  options.log(`bench: bare timeline endpoint answers ${checked} timelines with cellgraph's bytes`);
+  const results = new Map<LoadKind, WorkerMessage[]>();
+  for (let round = 0; round < options.queryRounds; round++) {
+    for (const kind of ['bare-timeline', 'graphql-timeline'] as LoadKind[]) {
+      const loadAverage = os.loadavg()[0]!;
+      const load = spawn('load', {
+        kind,
+        graphqlUrl,
+        bareUrl: timelineUrl,
+        timelineUrl,
+        ids: timelineIds,
+        connections: options.queryConnections,
+        durationSeconds: options.querySeconds,
+      });
+      serving.worker.send({ type: 'measure' });
+      const done = await load.next('done');
+      serving.worker.send({ type: 'cpu' });
+      const { micros } = await serving.worker.next('cpu');
+      done['cpuMicrosPerRequest'] = (micros as number) / (done['total'] as number);
+      done['load'] = loadAverage;
+      if ((done['non2xx'] as number) > 0 || (done['errors'] as number) > 0)
+        throw new Error(`${kind}: ${done['non2xx']} non-2xx, ${done['errors']} errors`);
+      results.set(kind, [...(results.get(kind) ?? []), done]);
+      options.log(
+        `bench: ${kind} round ${round + 1}: ${fmt(done['requestsPerSecond'] as number)} req/s, p50 ${done['p50']} ms, p99 ${done['p99']} ms, server CPU ${(done['cpuMicrosPerRequest'] as number).toFixed(0)} µs/request (load ${loadAverage.toFixed(2)})`,
+      );
+    }
+  }
+  raw['timeline'] = { typicalEvents, ...Object.fromEntries(results) };
+  const med = (kind: LoadKind, key: string) => median((results.get(kind) ?? []).map((r) => r[key] as number));
+  const label = `a cell's timeline (${typicalEvents} events, the median), \`events(first: 100)\` with bodies`;
+  const loads = `load ${med('graphql-timeline', 'load').toFixed(1)} / ${med('bare-timeline', 'load').toFixed(1)}`;
+  rows.push({
+    section: 'timeline',
+    metric: `${label}: req/s (${options.queryConnections} connections)`,
+    cellgraph: fmt(med('graphql-timeline', 'requestsPerSecond')),
+    baseline: fmt(med('bare-timeline', 'requestsPerSecond')),
+    ratio: x(ratio(med('graphql-timeline', 'requestsPerSecond'), med('bare-timeline', 'requestsPerSecond'))),
+    target: '',
+  });
+  rows.push({
+    section: 'timeline',
+    metric: `${label}: server CPU µs per request (median; ${loads})`,
+    cellgraph: med('graphql-timeline', 'cpuMicrosPerRequest').toFixed(0),
+    baseline: med('bare-timeline', 'cpuMicrosPerRequest').toFixed(0),
+    ratio: x(ratio(med('bare-timeline', 'cpuMicrosPerRequest'), med('graphql-timeline', 'cpuMicrosPerRequest'))),
+    target: '',
+  });
+  rows.push({
+    section: 'timeline',
+    metric: `${label}: latency p50 / p99`,
+    cellgraph: `${ms(med('graphql-timeline', 'p50'))} / ${ms(med('graphql-timeline', 'p99'))}`,
+    baseline: `${ms(med('bare-timeline', 'p50'))} / ${ms(med('bare-timeline', 'p99'))}`,
+    ratio: '',
+    target: '',
+  });
+  notes.push(
+    `Timeline: ${options.queryRounds} round(s) of ${options.querySeconds} s per side, ids rotating over ${fmt(timelineIds.length)} cells with ${typicalEvents} events; the baseline reads the same seqs with one \`getMessage\` each on cellgraph's own NATS connection.`,
+  );
 }
 
 /**

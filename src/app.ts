@@ -28,6 +28,8 @@ export interface Cellgraph {
   readonly hub: LiveHub;
   readonly http: RunningHttpServer;
   readonly metrics: Metrics;
+  /** The NATS connection the API reads the stream through (the timeline benchmark's baseline reads on it too). */
+  readonly nats: NatsConnector;
   readonly url: string;
   stop(): Promise<void>;
 }
@@ -181,6 +183,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
     hub,
     http,
     metrics,
+    nats,
     url: http.url,
     /** Graceful: no new subscriptions, every open one ends with SHUTDOWN and its last seq, then sockets close. */
     stop() {

@@ -148,8 +148,11 @@ export const configSchema = z.object({
   CELLGRAPH_GRAPHQL_JIT: bool.default(true),
   /** How long a query with `minSeq` (or a subscription with `after`) ahead of the cursor waits before CURSOR_AHEAD. */
   CELLGRAPH_MIN_SEQ_WAIT_MS: int(0, 60_000).default(5_000),
-  /** An idle subscription receives a BOOKMARK with the current seq this often. */
-  CELLGRAPH_BOOKMARK_INTERVAL_MS: int(100, 3_600_000).default(15_000),
+  /**
+   * When the cursor moves, idle subscriptions get a BOOKMARK with it, in rounds at most this often
+   * (the first move after a quiet spell at once): a filtered view learns within about this long that it is current.
+   */
+  CELLGRAPH_BOOKMARK_INTERVAL_MS: int(100, 3_600_000).default(1_000),
   /** Live buffer of a raw `events` subscription; beyond it the subscription ends with LAGGED. */
   CELLGRAPH_EVENT_QUEUE_LIMIT: int(1, 1_000_000).default(10_000),
   /** Catch-up (snapshots, changes since `after`) delivered per turn of the event loop before I/O runs; 0: unpaced. */

@@ -19,7 +19,16 @@ describe('bench (tiny sizes, no timing assertions)', () => {
     };
     const result = await runBench(options);
     const sections = new Set(result.rows.map((r) => r.section));
-    expect([...sections].sort()).toEqual(['boot', 'checkpoint', 'fan-out', 'memory', 'queries', 'replay', 'rss']);
+    expect([...sections].sort()).toEqual([
+      'boot',
+      'checkpoint',
+      'fan-out',
+      'memory',
+      'queries',
+      'replay',
+      'rss',
+      'timeline',
+    ]);
     for (const row of result.rows.filter((r) => r.section !== 'rss' && r.section !== 'fan-out')) {
       expect(row.cellgraph, row.metric).toMatch(/\d/);
     }

@@ -17,6 +17,10 @@ export const CELLS_QUERY = `query BenchCells { cells(first: 50) { seq pageInfo {
 
 export const CELL_QUERY = `query BenchCell($id: String!) { cell(id: $id) { ${CELL_FIELDS} } }`;
 
+/** A cell's timeline as a client shows it: every event read back from the stream, with the stored body. */
+export const TIMELINE_FIRST = 100;
+export const TIMELINE_QUERY = `query BenchTimeline($id: String!) { cell(id: $id) { id events(first: ${TIMELINE_FIRST}) { seq hasMore events { seq subject storedAt type event } } } }`;
+
 /**
  * Checks that the bare endpoint answers both documents with cellgraph's very
  * bytes (no compression on either side), for the page and for every id
@@ -24,11 +28,8 @@ export const CELL_QUERY = `query BenchCell($id: String!) { cell(id: $id) { ${CEL
  * the first difference.
  */
 export async function checkSameBytes(graphqlUrl: string, bareUrl: string, ids: readonly string[]): Promise<number> {
-  const headers = { 'content-type': 'application/json', accept: 'application/json', 'accept-encoding': 'identity' };
-  const graphql = async (body: unknown) =>
-    (await fetch(graphqlUrl, { method: 'POST', headers, body: JSON.stringify(body) })).text();
-  const bare = async (path: string) => (await fetch(`${bareUrl}${path}`, { headers })).text();
-  const pairs: [string, Promise<string>, Promise<string>][] = [
+  const { graphql, bare } = fetchers(graphqlUrl, bareUrl);
+  return firstDifference([
     ['cells(first: 50)', graphql({ query: CELLS_QUERY }), bare('/cells?first=50')],
     ...ids.map(
       (id) =>
@@ -38,7 +39,39 @@ export async function checkSameBytes(graphqlUrl: string, bareUrl: string, ids: r
           bare(`/cell?id=${encodeURIComponent(id)}`),
         ] as [string, Promise<string>, Promise<string>],
     ),
-  ];
+  ]);
+}
+
+/** The same check for TIMELINE_QUERY against the bare timeline endpoint (bareTimeline.ts). */
+export async function checkSameTimelineBytes(
+  graphqlUrl: string,
+  bareUrl: string,
+  ids: readonly string[],
+): Promise<number> {
+  const { graphql, bare } = fetchers(graphqlUrl, bareUrl);
+  return firstDifference(
+    ids.map(
+      (id) =>
+        [
+          `timeline of ${id}`,
+          graphql({ query: TIMELINE_QUERY, variables: { id } }),
+          bare(`/timeline?id=${encodeURIComponent(id)}&first=${TIMELINE_FIRST}`),
+        ] as [string, Promise<string>, Promise<string>],
+    ),
+  );
+}
+
+function fetchers(graphqlUrl: string, bareUrl: string) {
+  const headers = { 'content-type': 'application/json', accept: 'application/json', 'accept-encoding': 'identity' };
+  return {
+    graphql: async (body: unknown) =>
+      (await fetch(graphqlUrl, { method: 'POST', headers, body: JSON.stringify(body) })).text(),
+    bare: async (path: string) => (await fetch(`${bareUrl}${path}`, { headers })).text(),
+  };
+}
+
+/** Throws with the first pair whose answers differ; returns how many pairs were compared. */
+async function firstDifference(pairs: [string, Promise<string>, Promise<string>][]): Promise<number> {
   for (const [what, a, b] of pairs) {
     const [mine, theirs] = await Promise.all([a, b]);
     if (mine === theirs) continue;
@@ -51,7 +84,13 @@ export async function checkSameBytes(graphqlUrl: string, bareUrl: string, ids: r
   return pairs.length;
 }
 
-export type LoadKind = 'graphql-cells' | 'graphql-cell' | 'bare-cells' | 'bare-cell';
+export type LoadKind =
+  | 'graphql-cells'
+  | 'graphql-cell'
+  | 'bare-cells'
+  | 'bare-cell'
+  | 'graphql-timeline'
+  | 'bare-timeline';
 
 /** What a dashboard subscribes to: every change of every cell, with the record as the query benchmark reads it. */
 export const FANOUT_SUBSCRIPTION = `subscription BenchFanout { cells(include: CHANGES) { kind seq id changedFields cell { ${CELL_FIELDS} } } }`;

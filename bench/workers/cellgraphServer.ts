@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { startCellgraph } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { bareQueryServer } from '../lib/bareQueries.js';
+import { bareTimelineServer } from '../lib/bareTimeline.js';
 import { measureCpu, onStop, report, runWorker, workerArgs } from '../lib/worker.js';
 
 interface Args {
@@ -86,15 +87,27 @@ runWorker(async () => {
   }
   const bare = bareQueryServer(app.projection);
   await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  const bareTimeline = bareTimelineServer(app.projection, () => app.nats.clients, args.stream);
+  await new Promise<void>((resolve) => bareTimeline.listen(0, '127.0.0.1', resolve));
   // Cell ids spread over the projection, for cell(id) lookups.
   const ids: string[] = [];
   const order = app.projection.cellIdsInFirstSeenOrder();
   for (let i = 0; i < 1000 && order.length > 0; i++) ids.push(order[Math.floor((i * order.length) / 1000)]!);
+  // For timelines: cells with the median number of events (a typical timeline), spread over the stream.
+  const counts = order.map((id) => app.projection.cells.get(id)!.eventCount).sort((a, b) => a - b);
+  const typicalEvents = counts[Math.floor(counts.length / 2)] ?? 0;
+  const typical = order.filter((id) => app.projection.cells.get(id)!.eventCount === typicalEvents);
+  const timelineIds: string[] = [];
+  for (let i = 0; i < 1000 && typical.length > 0; i++)
+    timelineIds.push(typical[Math.floor((i * typical.length) / 1000)]!);
   report({
     type: 'serving',
     graphqlUrl: `${app.url}/graphql`,
     bareUrl: `http://127.0.0.1:${(bare.address() as AddressInfo).port}`,
+    timelineUrl: `http://127.0.0.1:${(bareTimeline.address() as AddressInfo).port}`,
     ids,
+    timelineIds,
+    typicalEvents,
   });
   const cpu = measureCpu();
   // Event-loop lag from the orchestrator's `measure` on: how long a timer waited for its turn (10 ms resolution).
@@ -119,6 +132,7 @@ runWorker(async () => {
     const live = app.hub.stats();
     const cursor = app.projection.cursor;
     bare.close();
+    bareTimeline.close();
     await app.stop();
     const lagMs = (q: number) => (lag.count > 0 ? lag.percentile(q) / 1e6 : Number.NaN);
     return {

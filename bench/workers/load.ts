@@ -3,13 +3,15 @@
  * rotating for by-id reads. Reports requests/s and latency percentiles.
  */
 import autocannon from 'autocannon';
-import { CELL_QUERY, CELLS_QUERY, type LoadKind } from '../lib/queries.js';
+import { CELL_QUERY, CELLS_QUERY, type LoadKind, TIMELINE_FIRST, TIMELINE_QUERY } from '../lib/queries.js';
 import { report, runWorker, workerArgs } from '../lib/worker.js';
 
 interface Args {
   kind: LoadKind;
   graphqlUrl: string;
   bareUrl: string;
+  /** The bare timeline endpoint (bare-timeline only). */
+  timelineUrl?: string;
   ids: string[];
   connections: number;
   durationSeconds: number;
@@ -20,21 +22,40 @@ runWorker(async () => {
   let n = 0;
   const nextId = () => args.ids[n++ % args.ids.length]!;
   const graphql = args.kind.startsWith('graphql');
-  const url = graphql ? args.graphqlUrl : args.bareUrl;
+  const url = graphql ? args.graphqlUrl : args.kind === 'bare-timeline' ? args.timelineUrl! : args.bareUrl;
   const request: autocannon.Request =
-    args.kind === 'graphql-cells'
-      ? { method: 'POST', body: JSON.stringify({ query: CELLS_QUERY }) }
-      : args.kind === 'graphql-cell'
+    args.kind === 'graphql-timeline'
+      ? {
+          method: 'POST',
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ query: TIMELINE_QUERY, variables: { id: nextId() } }),
+          }),
+        }
+      : args.kind === 'bare-timeline'
         ? {
-            method: 'POST',
+            method: 'GET',
             setupRequest: (req) => ({
               ...req,
-              body: JSON.stringify({ query: CELL_QUERY, variables: { id: nextId() } }),
+              path: `/timeline?id=${encodeURIComponent(nextId())}&first=${TIMELINE_FIRST}`,
             }),
           }
-        : args.kind === 'bare-cells'
-          ? { method: 'GET', path: '/cells?first=50' }
-          : { method: 'GET', setupRequest: (req) => ({ ...req, path: `/cell?id=${encodeURIComponent(nextId())}` }) };
+        : args.kind === 'graphql-cells'
+          ? { method: 'POST', body: JSON.stringify({ query: CELLS_QUERY }) }
+          : args.kind === 'graphql-cell'
+            ? {
+                method: 'POST',
+                setupRequest: (req) => ({
+                  ...req,
+                  body: JSON.stringify({ query: CELL_QUERY, variables: { id: nextId() } }),
+                }),
+              }
+            : args.kind === 'bare-cells'
+              ? { method: 'GET', path: '/cells?first=50' }
+              : {
+                  method: 'GET',
+                  setupRequest: (req) => ({ ...req, path: `/cell?id=${encodeURIComponent(nextId())}` }),
+                };
   const result = await autocannon({
     url,
     connections: args.connections,

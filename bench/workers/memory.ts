@@ -1,10 +1,13 @@
 /**
- * Heap per cell: a Projection built from simulated events (JSON bytes →
+ * Bytes per cell: a Projection built from simulated events (JSON bytes →
  * decodeEvent → apply, as on the replay path, so strings are as fresh as
  * they would be off the wire) until it holds `cells` distinct cells. Run
- * with --expose-gc: heapUsed after a full GC, minus the same before, over
- * the cell count. Includes everything the projection keeps (indexes, dedup
- * window), so it is what a deployment pays, not just the records.
+ * with --expose-gc: heapUsed plus arrayBuffers after a full GC, minus the
+ * same before, over the cell count. ArrayBuffer backing stores (the
+ * timeline log's typed-array chunks) live outside the JS heap, so heapUsed
+ * alone would leave the timeline index out. Includes everything the
+ * projection keeps (indexes, dedup window, timeline log), so it is what a
+ * deployment pays, not just the records.
  */
 import { decodeEvent } from '../../src/events/decode.js';
 import { Projection } from '../../src/projection/projection.js';
@@ -17,16 +20,18 @@ interface Args {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function settledHeap(): number {
+/** JS heap and ArrayBuffer bytes after full GCs. */
+function settled(): { heap: number; arrayBuffers: number } {
   if (!gc) throw new Error('run with --expose-gc');
   for (let i = 0; i < 3; i++) gc();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return { heap: heapUsed, arrayBuffers };
 }
 
 runWorker(async () => {
   const { cells } = workerArgs<Args>();
   const encoder = new TextEncoder();
-  const before = settledHeap();
+  const before = settled();
   const projection = new Projection();
   const started = performance.now();
   let seq = 0;
@@ -36,15 +41,23 @@ runWorker(async () => {
     if (projection.cellCount >= cells) break;
   }
   const seconds = (performance.now() - started) / 1000;
-  const after = settledHeap();
+  const after = settled();
   const memory = process.memoryUsage();
+  const heapDelta = after.heap - before.heap;
+  const arrayBufferDelta = after.arrayBuffers - before.arrayBuffers;
+  const cellCount = projection.cellCount;
   report({
     type: 'done',
-    cells: projection.cellCount,
+    cells: cellCount,
     events: seq,
     formations: projection.formations.size,
-    heapDelta: after - before,
-    bytesPerCell: (after - before) / projection.cellCount,
+    heapDelta,
+    arrayBufferDelta,
+    bytesPerCell: (heapDelta + arrayBufferDelta) / cellCount,
+    heapBytesPerCell: heapDelta / cellCount,
+    arrayBufferBytesPerCell: arrayBufferDelta / cellCount,
+    timelineEntries: projection.timeline.length,
+    timelineBytesPerCell: projection.timeline.bytes / cellCount,
     buildSeconds: seconds,
     rss: memory.rss,
     heapUsed: memory.heapUsed,

@@ -38,7 +38,13 @@ export function compareCells(sort: CellSort): (a: CellRow, b: CellRow) => number
 
 export type CellChangeKind = 'ADDED' | 'UPDATED' | 'REMOVED';
 
-/** Up to this many changed rows are moved one by one; more are merged in one pass over the view. */
+/**
+ * Up to this many changed rows, or one in 256 of the view if more, are
+ * moved one by one; more are merged in one pass over the view. A move is a
+ * binary search (and in place when the row keeps its place, as most updates
+ * do in the default order), so at 100,000 rows a render that is a few
+ * hundred events late still costs its changes, not a pass over every row.
+ */
 const SPLICE_LIMIT = 64;
 
 export class CellStore {
@@ -84,7 +90,7 @@ export class CellStore {
       this.compare = compareCells(sort);
       this.view = [...this.rows.values()].sort(this.compare);
       this.pending.clear();
-    } else if (this.pending.size > SPLICE_LIMIT) this.mergePending();
+    } else if (this.pending.size > Math.max(SPLICE_LIMIT, this.view.length >>> 8)) this.mergePending();
     else if (this.pending.size > 0) this.splicePending();
     return this.view;
   }

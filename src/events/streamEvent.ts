@@ -28,7 +28,16 @@ export interface StreamEvent {
   type: string | null;
   /** Why the projection rejected or skipped it, null when applied. */
   problem: string | null;
+  /**
+   * The record the event belongs to, keyed as the projection keys it (a
+   * cell event's cellId, a formation event's lower-cased formationId); null
+   * for a rejected or skipped message. Not a GraphQL field: who may read the
+   * event is decided from it (projection/visibility.ts).
+   */
+  owner: EventOwner;
 }
+
+export type EventOwner = { readonly kind: 'cell' | 'formation'; readonly id: string } | null;
 
 export interface EventPage {
   events: StreamEvent[];
@@ -50,10 +59,22 @@ export function decodeMessage(raw: RawMessage): DecodedMessage {
   return { raw, body, event: body.ok ? decodeObject(body.value) : { kind: 'rejected', reason: body.reason } };
 }
 
+/**
+ * Whole milliseconds of a nanosecond time. Past 2^53 a double holds nanos
+ * only to the nearest 256, so a time on a millisecond (a stored time read
+ * back with ms precision, times 1e6) can sit just below it, and
+ * `Math.floor(nanos / 1e6)` said one ms early for one such time in eight.
+ * Half a microsecond added first puts it back; no time moves by more.
+ */
+export function storedMillis(nanos: number): number {
+  return Math.floor((nanos + 512) / 1_000_000);
+}
+
 /** The message as the `events` query and subscription show it, from what was already decoded. */
 export function toStreamEvent({ raw, body, event }: DecodedMessage): StreamEvent {
-  const storedAt = new Date(Math.floor(raw.info.timestampNanos / 1_000_000)).toISOString();
-  if (!body.ok) return { seq: raw.seq, subject: raw.subject, storedAt, event: null, type: null, problem: body.reason };
+  const storedAt = new Date(storedMillis(raw.info.timestampNanos)).toISOString();
+  if (!body.ok)
+    return { seq: raw.seq, subject: raw.subject, storedAt, event: null, type: null, problem: body.reason, owner: null };
   const rawType = body.value['type'];
   return {
     seq: raw.seq,
@@ -62,15 +83,33 @@ export function toStreamEvent({ raw, body, event }: DecodedMessage): StreamEvent
     event: body.value,
     type: typeof rawType === 'string' ? shortTypeName(rawType) : null,
     problem: event.kind === 'rejected' || event.kind === 'skipped' ? event.reason : null,
+    owner: ownerOf(event),
   };
+}
+
+function ownerOf(event: DecodedEvent): EventOwner {
+  if (event.kind === 'cell') return { kind: 'cell', id: event.cellId };
+  if (event.kind === 'formation') return { kind: 'formation', id: event.formationId };
+  return null;
 }
 
 /** The stream can't be read right now (not connected to NATS). */
 export class StreamUnavailableError extends Error {}
 
+export interface ReadOptions {
+  /** Only these short type names. */
+  types?: ReadonlySet<string>;
+  /** Only the events this returns true for (a tenant caller's visibility): a page is still `first` of these. */
+  accept?: (event: StreamEvent) => boolean;
+  /** Most messages examined in one call (at least `first`): with a narrow filter, the page may end short of `first`. */
+  scanLimit?: number;
+  /** Examine no message past this seq (the events subscription's history ends where its live part begins). */
+  until?: number;
+}
+
 /** Reads stored events back by seq: the port the API reads through, filled by source/'s reader. */
 export interface EventStore {
-  read(after: number, first: number, options?: { types?: ReadonlySet<string>; scanLimit?: number }): Promise<EventPage>;
+  read(after: number, first: number, options?: ReadOptions): Promise<EventPage>;
   /**
    * The messages at these seqs, in the order given. A seq the stream no
    * longer holds (aged out, deleted) is left out.

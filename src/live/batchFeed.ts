@@ -1,3 +1,4 @@
+import { isArgumentFree, markArgumentFree } from './bookmarks.js';
 import type { CellFeed, CellFeedMessage } from './cellFeed.js';
 import type { FeedError } from './endReasons.js';
 
@@ -41,6 +42,8 @@ export class BatchCache {
         seq: changes[changes.length - 1]!.seq,
         changes: Object.freeze(changes),
       });
+      // A batch of one bookmark is as argument-free as the bookmark: shared across filters too.
+      if (changes.length === 1 && isArgumentFree(first)) markArgumentFree(batch);
       byKey.set(key, batch);
     }
     return batch;

@@ -68,7 +68,8 @@ export class CellFeed extends SeqFeed<CellChangeMessage> {
   }
 
   get idle(): boolean {
-    return this.synced && this.reader.empty;
+    // `unread` first: `empty` reads the log's tail past any batch cut, which would give a batched member a run of its own.
+    return this.synced && !this.reader.unread && this.reader.empty;
   }
 
   protected override onWaiting(): void {

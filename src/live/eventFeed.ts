@@ -6,14 +6,21 @@ type EventMessage = { kind: 'EVENT'; seq: number; event: StreamEvent };
 
 export type EventFeedMessage = EventMessage | ControlMessage;
 
-export type ReadPage = (after: number, first: number) => Promise<EventPage>;
+/** Reads stored events with seq in (after, until], at most `first` of them. */
+export type ReadPage = (after: number, first: number, until: number) => Promise<EventPage>;
+
+/** Which events this subscriber may read (a tenant's visibility), or null for every event (admin). */
+export type EventAccept = ((event: StreamEvent) => boolean) | null;
 
 /**
  * The raw event feed (cellos-server's /ws/events): history read back from
  * the stream from `after + 1` up to the live position at subscribe time,
  * then live messages. Raw events can't be coalesced, so the live buffer is
  * bounded: on overflow the feed ends with LAGGED carrying the last
- * delivered seq, and the client resumes from there.
+ * delivered seq, and the client resumes from there. `accept` is asked for
+ * every event, history and live, at the moment the feed takes it: a
+ * tenant's feed holds only the events it may read, and its buffer limit
+ * counts only those.
  */
 export class EventFeed extends SeqFeed<EventMessage> {
   private history: StreamEvent[] = [];
@@ -26,6 +33,7 @@ export class EventFeed extends SeqFeed<EventMessage> {
     /** Live position when the feed was registered: history covers (after, liveFrom]. */
     private readonly liveFrom: number,
     private readonly types: ReadonlySet<string> | null,
+    private readonly accept: EventAccept,
     private readonly limit: number,
     private readonly readPage: ReadPage,
     /** Where a failed history read is told in full: the client only learns STREAM_UNAVAILABLE. */
@@ -45,7 +53,7 @@ export class EventFeed extends SeqFeed<EventMessage> {
 
   offer(event: StreamEvent): void {
     if (this.done || event.seq <= this.liveFrom) return;
-    if (this.types && (event.type === null || !this.types.has(event.type))) return;
+    if (!this.wanted(event)) return;
     if (this.live.length >= this.limit) {
       this.dropped += 1;
       this.fail({ code: 'LAGGED', lastDeliveredSeq: this.lastDeliveredSeq, limit: this.limit });
@@ -65,10 +73,10 @@ export class EventFeed extends SeqFeed<EventMessage> {
       while (cursor < this.liveFrom && !this.done) {
         // Read in pages and wait for the client to drain each: history is bounded by the client's pace.
         while (this.history.length > 0 && !this.done) await new Promise((r) => setTimeout(r, 5));
-        const page = await this.readPage(cursor, Math.min(1000, this.limit));
+        const page = await this.readPage(cursor, Math.min(1000, this.limit), this.liveFrom);
         for (const event of page.events) {
           if (event.seq > this.liveFrom) break;
-          if (!this.types || (event.type !== null && this.types.has(event.type))) this.history.push(event);
+          if (this.wanted(event)) this.history.push(event);
         }
         if (page.cursor <= cursor) break;
         cursor = page.cursor;
@@ -84,6 +92,11 @@ export class EventFeed extends SeqFeed<EventMessage> {
     }
     this.historyDone = true;
     this.wake();
+  }
+
+  private wanted(event: StreamEvent): boolean {
+    if (this.types && (event.type === null || !this.types.has(event.type))) return false;
+    return this.accept === null || this.accept(event);
   }
 
   protected nextMessage(): EventMessage | undefined {

@@ -1,3 +1,4 @@
+import type { Bookmark, BookmarkTarget } from './bookmarks.js';
 import type { FeedError, FeedFailure, Shutdown } from './endReasons.js';
 
 /**
@@ -107,9 +108,6 @@ export abstract class Feed<T> implements AsyncIterableIterator<T> {
   }
 }
 
-/** Nothing pending: the client has everything up to `seq`. Keeps an idle client's resume point fresh. */
-type Bookmark = { kind: 'BOOKMARK'; seq: number };
-
 /** Messages every subscription feed can send besides its own. */
 export type ControlMessage = Bookmark | Shutdown | FeedError;
 
@@ -118,10 +116,13 @@ export type ControlMessage = Bookmark | Shutdown | FeedError;
  * delivered (the client's resume point), answers bookmarks when idle, and
  * ends with SHUTDOWN carrying that seq or with a failure (endReasons.ts).
  */
-export abstract class SeqFeed<T extends { kind: string; seq: number }> extends Feed<T | ControlMessage> {
+export abstract class SeqFeed<T extends { kind: string; seq: number }>
+  extends Feed<T | ControlMessage>
+  implements BookmarkTarget
+{
   lastDeliveredSeq: number;
-  lastSentAt = Date.now();
-  private bookmarkSeq: number | undefined;
+  /** The round's bookmark, one object shared by every feed it went to (bookmarks.ts). */
+  private pendingBookmark: Bookmark | undefined;
 
   constructor(since: number) {
     super();
@@ -137,9 +138,9 @@ export abstract class SeqFeed<T extends { kind: string; seq: number }> extends F
   /** Drops what is pending when the feed ends with an error. */
   protected discardPending(): void {}
 
-  bookmark(seq: number): void {
-    if (!this.idle || seq <= this.lastDeliveredSeq) return;
-    this.bookmarkSeq = seq;
+  bookmark(message: Bookmark): void {
+    if (!this.idle || message.seq <= this.lastDeliveredSeq) return;
+    this.pendingBookmark = message;
     this.wake();
   }
 
@@ -154,17 +155,14 @@ export abstract class SeqFeed<T extends { kind: string; seq: number }> extends F
 
   protected poll(): T | Bookmark | undefined {
     const message = this.nextMessage() ?? this.takeBookmark();
-    if (message) {
-      this.lastDeliveredSeq = Math.max(this.lastDeliveredSeq, message.seq);
-      this.lastSentAt = Date.now();
-    }
+    if (message) this.lastDeliveredSeq = Math.max(this.lastDeliveredSeq, message.seq);
     return message;
   }
 
   private takeBookmark(): Bookmark | undefined {
-    const seq = this.bookmarkSeq;
-    this.bookmarkSeq = undefined;
-    // A change delivered since the bookmark was asked for may have moved past it.
-    return seq !== undefined && seq > this.lastDeliveredSeq ? { kind: 'BOOKMARK', seq } : undefined;
+    const message = this.pendingBookmark;
+    this.pendingBookmark = undefined;
+    // A change delivered since the bookmark was handed over may have moved past it: seqs never decrease.
+    return message !== undefined && message.seq > this.lastDeliveredSeq ? message : undefined;
   }
 }

@@ -4,17 +4,21 @@ import type { CellRoute } from '../projection/cellSelection.js';
 import type { Projection } from '../projection/projection.js';
 import type { CellRecord, Delta } from '../projection/records.js';
 import type { Logger } from '../util/logger.js';
+import { BookmarkRounds } from './bookmarks.js';
 import { CatchUp } from './catchUp.js';
 import { CatchUpPacer } from './catchUpPacer.js';
 import { CellFeed } from './cellFeed.js';
 import { DeltaMessages } from './changes.js';
 import type { FeedFailure } from './endReasons.js';
-import { EventFeed, type ReadPage } from './eventFeed.js';
+import { type EventAccept, EventFeed, type ReadPage } from './eventFeed.js';
 import { GroupLog } from './groupLog.js';
 import { GroupRoutes } from './groupRoutes.js';
 
 export interface HubOptions {
-  /** An idle subscription gets a BOOKMARK after this long without a message. */
+  /**
+   * Bookmark rounds are at least this far apart: an idle subscription learns
+   * a new cursor within about this long of the cursor moving (bookmarks.ts).
+   */
   bookmarkIntervalMs: number;
   /** Live buffer of a raw `events` subscription before it ends with LAGGED. */
   eventQueueLimit: number;
@@ -64,6 +68,9 @@ export interface HubStats {
   catchUpsShared: number;
   /** Times a catch-up waited for the next turn of the event loop (catchUpPacer.ts). */
   catchUpPauses: number;
+  /** Bookmark rounds run (the cursor moved), and bookmarks they handed to idle subscriptions (bookmarks.ts). */
+  bookmarkRounds: number;
+  bookmarksSent: number;
 }
 
 /**
@@ -80,7 +87,7 @@ export class LiveHub {
   private readonly eventFeeds = new Set<EventFeed>();
   private coalescedClosed = 0;
   private lagged = 0;
-  private readonly timer: NodeJS.Timeout;
+  private readonly bookmarks: BookmarkRounds;
   private stopped = false;
   private cutSeq: number;
   private cutScheduled = false;
@@ -97,8 +104,11 @@ export class LiveHub {
     private readonly projection: Projection,
     private readonly options: HubOptions,
   ) {
-    this.timer = setInterval(() => this.sendBookmarks(), Math.max(50, Math.floor(options.bookmarkIntervalMs / 2)));
-    this.timer.unref();
+    this.bookmarks = new BookmarkRounds(
+      () => projection.cursor,
+      () => this.allFeeds(),
+      options.bookmarkIntervalMs,
+    );
     this.cutSeq = projection.cursor;
     this.pacer = new CatchUpPacer(options.catchUpSliceMs ?? 0);
   }
@@ -142,6 +152,9 @@ export class LiveHub {
 
   /** Called for every applied message, with the deltas it caused (maybe none). */
   publish(deltas: readonly Delta[]): void {
+    if (this.cellFeeds.size === 0 && this.eventFeeds.size === 0) return;
+    // Every applied message moves the cursor: idle subscribers are owed a bookmark.
+    this.bookmarks.moved();
     if (this.cellFeeds.size === 0) return;
     this.scheduleCut();
     for (const delta of deltas) {
@@ -238,11 +251,22 @@ export class LiveHub {
     return catchUp;
   }
 
-  subscribeEvents(after: number, types: ReadonlySet<string> | null, readPage: ReadPage): EventFeed {
+  /**
+   * A raw events subscription. `accept` (null: every event) filters history
+   * and live events for this subscriber alone: event feeds share nothing, so
+   * callers of different tenants never share a message.
+   */
+  subscribeEvents(
+    after: number,
+    types: ReadonlySet<string> | null,
+    readPage: ReadPage,
+    accept: EventAccept = null,
+  ): EventFeed {
     const feed = new EventFeed(
       after,
       this.projection.cursor,
       types,
+      accept,
       this.options.eventQueueLimit,
       readPage,
       this.options.logger,
@@ -280,13 +304,15 @@ export class LiveHub {
       catchUpsTaken: this.catchUpsTaken,
       catchUpsShared: this.catchUpsShared,
       catchUpPauses: this.pacer.pauses,
+      bookmarkRounds: this.bookmarks.rounds,
+      bookmarksSent: this.bookmarks.sent,
     };
   }
 
   /** Ends every subscription with a SHUTDOWN message carrying its last delivered seq. */
   shutdown(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.bookmarks.stop();
     for (const feed of [...this.cellFeeds, ...this.eventFeeds]) feed.shutdown();
   }
 
@@ -306,11 +332,8 @@ export class LiveHub {
     for (const feed of [...this.cellFeeds, ...this.eventFeeds]) feed.fail(reason);
   }
 
-  private sendBookmarks(): void {
-    const now = Date.now();
-    const cursor = this.projection.cursor;
-    for (const feed of [...this.cellFeeds, ...this.eventFeeds]) {
-      if (now - feed.lastSentAt >= this.options.bookmarkIntervalMs) feed.bookmark(cursor);
-    }
+  private *allFeeds(): Iterable<CellFeed | EventFeed> {
+    yield* this.cellFeeds;
+    yield* this.eventFeeds;
   }
 }

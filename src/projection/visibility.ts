@@ -1,4 +1,5 @@
 // Which cells a caller may see: all of them (admin), or those of a set of tenants.
+import type { EventOwner } from '../events/streamEvent.js';
 import type { Projection } from './projection.js';
 import type { CellRecord } from './records.js';
 
@@ -29,4 +30,21 @@ export function canSeeFormation(visibility: Visibility, projection: Projection, 
   for (const id of projection.cellIdsOfFormation(formationId))
     if (canSee(visibility, projection.cells.get(id)!)) return true;
   return false;
+}
+
+/**
+ * Whether a caller may read a stored event (the `events` query and
+ * subscription). decided: a tenant reads the events of the cells it sees and
+ * of the formations it sees (those holding one of its cells, as for
+ * `formation(id)` and `Formation.events`); a message that names neither
+ * (rejected, skipped: its `problem` may describe any tenant's data) is
+ * admin-only. Decided by the record's state when the event is read: the
+ * cell's current tenantId, not the one it had when the event was stored.
+ */
+export function canSeeEvent(visibility: Visibility, projection: Projection, owner: EventOwner): boolean {
+  if (visibility.all) return true;
+  if (owner === null) return false;
+  if (owner.kind === 'formation') return canSeeFormation(visibility, projection, owner.id);
+  const cell = projection.cells.get(owner.id);
+  return cell !== undefined && canSee(visibility, cell);
 }

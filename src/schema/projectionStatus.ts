@@ -13,7 +13,7 @@ const ReplayProgressRef = builder.objectRef<ReplayProgressSnapshot>('ReplayProgr
     target: t.expose('target', { type: 'Seq', description: 'Stream last seq read at boot.' }),
     from: t.expose('from', {
       type: 'Seq',
-      description: 'The cursor the replay began from: 0, or the seq of the checkpoint loaded first.',
+      description: 'The seq the replay began from: 0, or the seq of the checkpoint loaded first.',
     }),
     done: t.exposeBoolean('done'),
     percent: t.exposeFloat('percent'),

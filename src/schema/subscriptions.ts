@@ -14,7 +14,7 @@ import { CellFilterInput, toCellSelection } from './cellFilter.js';
 import type { AppContext } from './context.js';
 import { feedFailureError } from './endReasons.js';
 import { apiError, ErrorCode } from './errors.js';
-import { StreamEventRef } from './streamEvents.js';
+import { EVENT_VISIBILITY, eventAcceptOf, SCAN_LIMIT, StreamEventRef } from './streamEvents.js';
 
 const ChangeKindEnum = builder.enumType('ChangeKind', {
   description: 'What a subscription message means. Keep a view by upserting ADDED/UPDATED and deleting REMOVED.',
@@ -25,7 +25,7 @@ const ChangeKindEnum = builder.enumType('ChangeKind', {
     SYNCED: { description: 'Catch-up is over: the view equals the projection at `seq`. Live changes follow.' },
     BOOKMARK: {
       description:
-        'Nothing pending: the view is current as of `seq`. Sent to idle subscriptions so the resume point stays fresh.',
+        'Nothing pending: the view is current as of `seq`. Sent to idle subscriptions within about a second of the seq moving (never twice for one seq, never below a seq already sent), so the resume point stays fresh.',
     },
     SHUTDOWN: { description: 'The server is stopping: resume (here or on another replica) with after: seq.' },
   } as const,
@@ -34,7 +34,9 @@ const ChangeKindEnum = builder.enumType('ChangeKind', {
 const EventFeedKindEnum = builder.enumType('EventFeedKind', {
   values: {
     EVENT: { description: 'A stored message.' },
-    BOOKMARK: { description: 'Nothing pending: you have every event up to `seq`.' },
+    BOOKMARK: {
+      description: 'Nothing pending: you have every event up to `seq` (sent within about a second of the seq moving).',
+    },
     SHUTDOWN: { description: 'The server is stopping: resume with after: seq.' },
   } as const,
 });
@@ -241,19 +243,24 @@ builder.subscriptionFields((t) => ({
   }),
   events: t.field({
     type: EventFeedMessageRef,
-    description:
-      'The raw event feed: stored events with seq > after read back from the stream, then live events, and idle BOOKMARKs. A subscriber that falls too far behind gets LAGGED with the last delivered seq.',
+    description: `The raw event feed: stored events with seq > after read back from the stream, then live events, and idle BOOKMARKs. A subscriber that falls too far behind gets LAGGED with the last delivered seq. ${EVENT_VISIBILITY} A live event is judged when it is applied, a stored one when it is read back.`,
     args: {
       after: t.arg({ type: 'Seq', description: 'Events with seq > after. Default: from now.' }),
       types: t.arg.stringList({ description: 'Only these types, full or short names.' }),
     },
     subscribe: async (_root, { after, types }, ctx) => {
       ensureAccepting(ctx);
-      requireAdmin(ctx, 'The raw events feed');
       await awaitSeq(ctx, 'after', after);
       const start = after ?? ctx.projection.cursor;
       const typeSet = types ? new Set(types.map(shortTypeName)) : null;
-      return ctx.hub.subscribeEvents(start, typeSet, (from, first) => ctx.events.read(from, first));
+      const accept = eventAcceptOf(ctx);
+      // The feed filters what it takes (history and live); the read skips the rest so a page is full of readable ones.
+      return ctx.hub.subscribeEvents(
+        start,
+        typeSet,
+        (from, first, until) => ctx.events.read(from, first, { accept, until, scanLimit: accept ? SCAN_LIMIT : first }),
+        accept ?? null,
+      );
     },
     resolve: (message: EventFeedMessage) => deliver(message),
   }),

@@ -1,10 +1,11 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: GraphQL answers of many shapes, read loosely; the assertions check them.
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCellgraph, type TestCellgraph, waitCursor, waitUntil } from '../support/cellgraph.js';
 import { sign } from '../support/jwt.js';
 import { useNats } from '../support/nats.js';
 import { cloudEvent, publishAll } from '../support/publish.js';
-import { readSseUntil } from '../support/sse.js';
+import { readSseUntil, sseSubscribe } from '../support/sse.js';
 import { connectWs, runWs } from '../support/ws.js';
 
 // Two tenants, a cell without a tenant, two formations: F holds cells of both tenants, G only acme's.
@@ -32,6 +33,10 @@ const EVENTS = [
     terminalState: 'FORCED',
     reason: 'oom',
   }),
+  // Messages that name no record, though their text names cells: admin-only.
+  cloudEvent('cell.command.v1.completed', { cellId: 'acme-1', exitCode: 'not a number' }),
+  cloudEvent('cell.observability.v1.sampled', { note: 'acme-2 is noisy' }),
+  { raw: 'not json, about acme-1' },
 ];
 const ACME = ['acme-1', 'acme-2'];
 const GLOBEX = ['globex-1', 'globex-2'];
@@ -181,7 +186,7 @@ describe('queries over HTTP', () => {
     expect(await query('acme', formation, { id: H })).toEqual({ data: { formation: null } });
   });
 
-  it('projection internals, live and the raw event feed are admin-only; cursor, lag and readiness are not', async () => {
+  it('projection internals and live are admin-only; cursor, lag and readiness are not', async () => {
     const status = await query('acme', '{ projection { seq lag ready } }');
     expect(status.data.projection).toEqual({ seq: lastSeq, lag: 0, ready: true });
     for (const field of [
@@ -197,10 +202,9 @@ describe('queries over HTTP', () => {
       expect(idsIn(answer)).toEqual([]);
       expect((await query('admin', `{ projection { ${field} } }`)).errors).toBeUndefined();
     }
-    for (const document of ['{ live { cellSubscriptions } }', '{ events(first: 10) { events { seq } } }']) {
-      expect((await query('acme', document)).errors?.[0]?.extensions.code).toBe('FORBIDDEN');
-      expect((await query('admin', document)).errors).toBeUndefined();
-    }
+    const live = '{ live { cellSubscriptions } }';
+    expect((await query('acme', live)).errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+    expect((await query('admin', live)).errors).toBeUndefined();
   });
 });
 
@@ -281,4 +285,268 @@ describe('subscriptions over SSE', () => {
     const text = await readSseUntil(response, 'SYNCED', controller);
     expect([...new Set(idsIn(text))].sort()).toEqual(GLOBEX);
   });
+});
+
+// The raw events feed: a tenant reads the events of the cells it sees (their tenantId when read) and of the
+// formations holding one of them; messages that name no record (rejected, skipped) are admin-only.
+const TENANTS_OF: Record<'acme' | 'globex' | 'both', string[]> = {
+  acme: ['acme'],
+  globex: ['globex'],
+  both: ['acme', 'globex'],
+};
+const EVENTS_PAGE = `query($after: Seq!, $first: Int!, $types: [String!]) {
+  events(after: $after, first: $first, types: $types) { seq hasMore events { seq type problem event } }
+}`;
+const EVENTS_SUB = 'subscription($after: Seq) { events(after: $after) { kind seq event { seq type problem event } } }';
+
+/** The record an event belongs to, read from the event as sent: null when the projection did not apply it. */
+function recordOf(e: any): string | null {
+  if (e.problem !== null || !e.event) return null;
+  const data = e.event.data;
+  return e.type.startsWith('cell.formation.') ? `formation:${data.formationId ?? data.id}` : `cell:${data.cellId}`;
+}
+
+/** Every stored event as the admin reads it, and the seqs a tenant caller should get, by the rule above. */
+async function expectedEvents(who: keyof typeof TENANTS_OF, after = 0, types?: string[]) {
+  const cells = (await query('admin', '{ cells(first: 100) { edges { node { id tenantId formationId } } } }')).data
+    .cells.edges as { node: { id: string; tenantId: string | null; formationId: string | null } }[];
+  const own = cells.filter(({ node }) => node.tenantId !== null && TENANTS_OF[who].includes(node.tenantId));
+  const readable = new Set([
+    ...own.map(({ node }) => `cell:${node.id}`),
+    ...own.flatMap(({ node }) => (node.formationId ? [`formation:${node.formationId}`] : [])),
+  ]);
+  const all = (await query('admin', EVENTS_PAGE, { after, first: 1000, types })).data.events.events as any[];
+  return { all, seqs: all.filter((e) => readable.has(recordOf(e)!)).map((e) => e.seq as number) };
+}
+
+const seqsOf = (events: any[]) => events.map((e) => e.seq as number);
+
+describe('the events query over HTTP', () => {
+  it('each tenant reads the events of its cells and formations only; rejected and skipped messages are admin-only', async () => {
+    for (const who of ['acme', 'globex', 'both'] as const) {
+      const expected = await expectedEvents(who);
+      const { data, errors } = await query(who, EVENTS_PAGE, { after: 0, first: 1000 });
+      expect(errors).toBeUndefined();
+      expect(seqsOf(data.events.events), who).toEqual(expected.seqs);
+      expect(data.events.events.every((e: any) => e.problem === null)).toBe(true);
+      // The rule is not trivial here: the admin reads more, including messages with a problem.
+      expect(expected.seqs.length).toBeGreaterThan(0);
+      expect(expected.all.length).toBeGreaterThan(expected.seqs.length);
+      expect(expected.all.filter((e) => e.problem !== null).length).toBeGreaterThanOrEqual(3);
+    }
+    const acme = (await query('acme', EVENTS_PAGE, { after: 0, first: 1000 })).data;
+    expect([...new Set(idsIn(acme))].sort()).toEqual(ACME);
+    expect(JSON.stringify(acme)).not.toContain(H);
+    const globex = (await query('globex', EVENTS_PAGE, { after: 0, first: 1000 })).data;
+    expect([...new Set(idsIn(globex))].sort()).toEqual(GLOBEX);
+    expect(JSON.stringify(globex)).not.toContain(G);
+  });
+
+  it('a page holds first readable events and ends at the last of them; paging walks them all, from any after', async () => {
+    const expected = await expectedEvents('acme');
+    const walked: number[] = [];
+    let after = 0;
+    for (let page = 0; page < 100; page++) {
+      const { data } = await query('acme', EVENTS_PAGE, { after, first: 1 });
+      const events = data.events.events as any[];
+      expect(events.length).toBeLessThanOrEqual(1);
+      // A full page stops at its event: the resume point never runs ahead over messages the caller can't read.
+      if (events.length === 1) expect(data.events.seq).toBe(events[0].seq);
+      walked.push(...seqsOf(events));
+      if (!data.events.hasMore) break;
+      after = data.events.seq;
+    }
+    expect(walked).toEqual(expected.seqs);
+    // Resuming after a seq of another tenant's event: only the caller's events after it.
+    const foreign = expected.all.find((e) => recordOf(e) === 'cell:globex-1')!.seq as number;
+    const resumed = await query('acme', EVENTS_PAGE, { after: foreign, first: 1000 });
+    expect(seqsOf(resumed.data.events.events)).toEqual(expected.seqs.filter((seq) => seq > foreign));
+  });
+
+  it("types naming another tenant's events find nothing; formation events follow the formations a tenant sees", async () => {
+    const destroyed = ['cell.lifecycle.v1.destroyed'];
+    expect((await expectedEvents('globex', 0, destroyed)).seqs.length).toBe(1);
+    const acme = await query('acme', EVENTS_PAGE, { after: 0, first: 100, types: destroyed });
+    expect(acme.data.events.events).toEqual([]);
+    const created = ['cell.formation.v1.created'];
+    for (const [who, formations] of [
+      ['acme', [F, G]],
+      ['globex', [F, H]],
+    ] as const) {
+      const { data } = await query(who, EVENTS_PAGE, { after: 0, first: 100, types: created });
+      expect(seqsOf(data.events.events)).toEqual((await expectedEvents(who, 0, created)).seqs);
+      expect(data.events.events.map((e: any) => e.event.data.id).sort()).toEqual([...formations].sort());
+    }
+  });
+});
+
+describe('the events subscription', () => {
+  const ws = async (who: Who) => {
+    const client = connectWs(app.url, { connectionParams: { authorization: `Bearer ${tokenOf(who)}` } });
+    await client.connected;
+    return client;
+  };
+
+  it('graphql-ws: tenants with the identical document and variables get their own history and live events', async () => {
+    const who = ['acme', 'globex', 'both'] as const;
+    const clients = await Promise.all(who.map(ws));
+    const seen: Record<string, any[]> = { acme: [], globex: [], both: [] };
+    who.forEach((name, i) => {
+      void runWs(clients[i]!.client, EVENTS_SUB, { after: 0 }, Infinity, (r: any) => {
+        if (r.errors) throw new Error(JSON.stringify(r.errors));
+        if (r.data.events.kind === 'EVENT') seen[name]!.push(r.data.events.event);
+      });
+    });
+    const history = Object.fromEntries(await Promise.all(who.map(async (n) => [n, await expectedEvents(n)])));
+    await waitUntil(() => who.every((n) => seen[n]!.length >= history[n].seqs.length), 'history');
+    // Live: one event each of globex's formation, a rejected message naming acme-2, globex's cell, the shared
+    // formation and, last, acme's cell: once each tenant has its last one, everything before it was decided.
+    const live = await publishAll(nats.url, [
+      cloudEvent('cell.formation.v1.running', { id: H }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'acme-2', exitCode: -1.5 }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'globex-2', exitCode: 7 }),
+      cloudEvent('cell.formation.v1.running', { id: F }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'acme-2', exitCode: 0 }),
+    ]);
+    await waitCursor(app, live.at(-1)!);
+    const expected = Object.fromEntries(await Promise.all(who.map(async (n) => [n, await expectedEvents(n)])));
+    for (const n of who) {
+      await waitUntil(() => seqsOf(seen[n]!).includes(expected[n].seqs.at(-1)), `${n}'s last live event`);
+      expect(seqsOf(seen[n]!), n).toEqual(expected[n].seqs);
+      expect(seen[n]!.every((e) => e.problem === null)).toBe(true);
+    }
+    expect(expected['acme'].seqs.filter((s: number) => live.includes(s))).toEqual([live[3], live[4]]);
+    expect(expected['globex'].seqs.filter((s: number) => live.includes(s))).toEqual([live[0], live[2], live[3]]);
+    expect(new Set(idsIn(seen['acme']))).toEqual(new Set(ACME));
+    await Promise.all(clients.map((c) => c.dispose()));
+  });
+
+  it("graphql-ws: resuming after another tenant's seq delivers the caller's events after it only", async () => {
+    const { all, seqs } = await expectedEvents('acme');
+    const foreign = all.filter((e) => recordOf(e)?.startsWith('cell:globex')).at(-1)!.seq as number;
+    const wanted = seqs.filter((seq) => seq > foreign);
+    expect(wanted.length).toBeGreaterThan(0);
+    const acme = await ws('acme');
+    const got: any[] = [];
+    void runWs(acme.client, EVENTS_SUB, { after: foreign }, Infinity, (r: any) => {
+      if (r.data?.events.kind === 'EVENT') got.push(r.data.events.event);
+    });
+    await waitUntil(() => seqsOf(got).includes(wanted.at(-1)!), 'the resumed events');
+    expect(seqsOf(got)).toEqual(wanted);
+    await acme.dispose();
+  });
+
+  it("SSE: a tenant's history holds its events only", async () => {
+    const { seqs } = await expectedEvents('globex');
+    const got: any[] = [];
+    const sse = sseSubscribe(
+      app.url,
+      parse(EVENTS_SUB),
+      { after: 0 },
+      (data: any) => {
+        if (data.events.kind === 'EVENT') got.push(data.events.event);
+      },
+      { authorization: `Bearer ${tokens.globex}` },
+    );
+    expect(await sse.status).toBe(200);
+    await waitUntil(() => seqsOf(got).includes(seqs.at(-1)!), 'the SSE history');
+    sse.stop();
+    expect(seqsOf(got)).toEqual(seqs);
+    expect([...new Set(idsIn(got))].sort()).toEqual(GLOBEX);
+  });
+});
+
+describe('cellBatches for tenants (WebSocket and SSE)', () => {
+  const BATCHES = `subscription($include: SubscriptionInclude) {
+    cellBatches(include: $include) { seq changes { kind id cell { id tenantId } } }
+  }`;
+  const ws = async (who: Who) => {
+    const client = connectWs(app.url, { connectionParams: { authorization: `Bearer ${tokenOf(who)}` } });
+    await client.connected;
+    return client;
+  };
+
+  it('the identical document and variables: each caller gets its cells, in snapshot and live batches', async () => {
+    const variables = { include: 'SNAPSHOT' };
+    const changes = { acme: [] as any[], globex: [] as any[], admin: [] as any[], sse: [] as any[] };
+    const take = (into: any[]) => (data: any) => {
+      for (const change of data.cellBatches.changes) if (change.kind !== 'BOOKMARK') into.push(change);
+    };
+    const clients = await Promise.all((['acme', 'globex', 'admin'] as const).map(ws));
+    (['acme', 'globex', 'admin'] as const).forEach((who, i) => {
+      void runWs(clients[i]!.client, BATCHES, variables, Infinity, (r: any) => {
+        if (r.errors) throw new Error(JSON.stringify(r.errors));
+        take(changes[who])(r.data);
+      });
+    });
+    const sse = sseSubscribe(app.url, parse(BATCHES), variables, take(changes.sse), {
+      authorization: `Bearer ${tokens.globex}`,
+    });
+    const synced = (list: any[]) => list.some((c) => c.kind === 'SYNCED');
+    await waitUntil(() => Object.values(changes).every(synced), 'the snapshots');
+    const snapshotIds = (list: any[]) => list.filter((c) => c.kind !== 'SYNCED').map((c) => c.id);
+    expect(snapshotIds(changes.acme).sort()).toEqual(ACME);
+    expect(snapshotIds(changes.globex).sort()).toEqual(GLOBEX);
+    expect(snapshotIds(changes.sse).sort()).toEqual(GLOBEX);
+    expect(snapshotIds(changes.admin).sort()).toEqual([...ALL].sort());
+    const liveIds = (list: any[]) => list.slice(list.findIndex((c) => c.kind === 'SYNCED') + 1).map((c) => c.id);
+    // Each round ends with a change of one tenant's cell: once that tenant has it, everything before was decided.
+    await publishAll(nats.url, [
+      cloudEvent('cell.command.v1.completed', { cellId: 'nobody-1', exitCode: 1 }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'globex-2', exitCode: 2 }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'acme-1', exitCode: 3 }),
+    ]);
+    await waitUntil(() => liveIds(changes.acme).includes('acme-1'), "acme's live change");
+    expect(liveIds(changes.acme)).toEqual(['acme-1']);
+    await publishAll(nats.url, [
+      cloudEvent('cell.command.v1.completed', { cellId: 'acme-2', exitCode: 4 }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'nobody-1', exitCode: 5 }),
+      cloudEvent('cell.command.v1.completed', { cellId: 'globex-2', exitCode: 6 }),
+    ]);
+    for (const list of [changes.globex, changes.sse])
+      await waitUntil(() => liveIds(list).filter((id) => id === 'globex-2').length === 2, "globex's live changes");
+    expect(liveIds(changes.globex)).toEqual(['globex-2', 'globex-2']);
+    expect(liveIds(changes.sse)).toEqual(['globex-2', 'globex-2']);
+    await waitUntil(() => liveIds(changes.admin).length >= 6, "the admin's live changes");
+    expect(liveIds(changes.admin)).toEqual(['nobody-1', 'globex-2', 'acme-1', 'acme-2', 'nobody-1', 'globex-2']);
+    expect(liveIds(changes.acme)).toEqual(['acme-1', 'acme-2']);
+    sse.stop();
+    await Promise.all(clients.map((c) => c.dispose()));
+  });
+});
+
+describe('the tenant claim, as configured', () => {
+  for (const [claim, token] of [
+    ['https://cellos.dev/tenant', { 'https://cellos.dev/tenant': ['acme'] }],
+    ['app.tenants', { app: { tenants: 'acme' } }],
+  ] as const) {
+    it(`${claim}: names the tenants; the default claim alone grants nothing`, async () => {
+      const other = await startTestCellgraph(nats.url, {
+        CELLGRAPH_JWT_SECRET: SECRET,
+        CELLGRAPH_JWT_TENANT_CLAIM: claim,
+      });
+      try {
+        await waitCursor(other, lastSeq);
+        const ask = async (claims: Record<string, unknown>) => {
+          const response = await fetch(`${other.url}/graphql`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${await sign({ secret: SECRET }, claims)}`,
+            },
+            body: JSON.stringify({ query: '{ cells(first: 100) { edges { node { id } } } }' }),
+          });
+          return { status: response.status, body: (await response.json()) as any };
+        };
+        const granted = await ask(token);
+        expect(granted.status).toBe(200);
+        expect(idsIn(granted.body.data).sort()).toEqual(ACME);
+        const refused = await ask({ tenant: 'acme' });
+        expect(refused.status).toBe(403);
+        expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
+      } finally {
+        await other.stop();
+      }
+    });
+  }
 });

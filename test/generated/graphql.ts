@@ -53,7 +53,7 @@ export type CellState =
 export type ChangeKind =
   /** The cell now matches the filter (or is in the snapshot). */
   | 'ADDED'
-  /** Nothing pending: the view is current as of `seq`. Sent to idle subscriptions so the resume point stays fresh. */
+  /** Nothing pending: the view is current as of `seq`. Sent to idle subscriptions within about a second of the seq moving (never twice for one seq, never below a seq already sent), so the resume point stays fresh. */
   | 'BOOKMARK'
   /** The cell no longer matches the filter: drop it from the view. */
   | 'REMOVED'
@@ -65,7 +65,7 @@ export type ChangeKind =
   | 'UPDATED';
 
 export type EventFeedKind =
-  /** Nothing pending: you have every event up to `seq`. */
+  /** Nothing pending: you have every event up to `seq` (sent within about a second of the seq moving). */
   | 'BOOKMARK'
   /** A stored message. */
   | 'EVENT'

@@ -12,6 +12,7 @@ function streamEvent(seq: number): StreamEvent {
     event: {},
     type: 'cell.lifecycle.v1.started',
     problem: null,
+    owner: { kind: 'cell', id: `c${seq}` },
   };
 }
 

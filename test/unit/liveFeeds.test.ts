@@ -178,11 +178,11 @@ describe('LiveHub cell feeds', () => {
     cellDeltas(d, [started({ cellId: 'a', specId: 's' }), other('cell.observability.v1.metrics', { cellId: 'a' })]);
     const hub = new LiveHub(d.projection, options);
     const feed = hub.subscribeCells(compileCellFilter({ specId: 'nope' }), { snapshot: true });
-    feed.bookmark(2);
+    feed.bookmark({ kind: 'BOOKMARK', seq: 2 });
     const [synced] = await drain(feed, 1);
     expect(synced).toEqual({ kind: 'SYNCED', seq: 2 });
     cellDeltas(d, [other('cell.observability.v1.metrics', { cellId: 'a' })]);
-    feed.bookmark(d.projection.cursor);
+    feed.bookmark({ kind: 'BOOKMARK', seq: d.projection.cursor });
     expect(await drain(feed, 1)).toEqual([{ kind: 'BOOKMARK', seq: 3 }]);
     hub.shutdown();
   });

@@ -1,7 +1,9 @@
 import { createSourceEventStream, type DocumentNode, type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
+import { isArgumentFree } from '../../live/bookmarks.js';
 import type { AppContext } from '../../schema/context.js';
+import { shapeKey } from '../documentShape.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -21,6 +23,14 @@ type MaybePromise<T> = T | Promise<T>;
  * terminal error) simply has a group of one. What differs between members of
  * a group (pace, coalescing, resume point) lives in their feeds, never in the
  * result; results are never written to downstream.
+ *
+ * An argument-free message (a BOOKMARK: one object per bookmark round, handed
+ * to every idle subscriber, live/bookmarks.ts) is shared wider: its result
+ * depends on the selection only, so its group is the document's shape
+ * (documentShape.ts: the operation without the root field's arguments) and
+ * the caller's visibility. 10,000 idle subscribers with 10,000 different
+ * filters and one selection cost one execution (and one serialisation,
+ * sharedFrames.ts) per round.
  *
  * Execution uses graphql-jit when enabled; a result with errors is thrown
  * away and executed again by graphql-js, whose errors carry `locations`
@@ -62,8 +72,13 @@ export function useSharedSubscriptions(options: { jit: boolean }): Plugin {
   const groupOf = (args: ExecutionArgs): string => {
     let id = documentIds.get(args.document);
     if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
-    const visibility = (args.contextValue as Partial<AppContext>).visibility?.key ?? '';
-    return `${visibility}\u0000${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    return `${visibilityOf(args)}\u0000${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+  };
+
+  /** The group of an argument-free message: same visibility and shape; the whole group when there is no shape. */
+  const shapeGroupOf = (args: ExecutionArgs, group: string): string => {
+    const shape = shapeKey(args.document, args.operationName, args.variableValues);
+    return shape === null ? group : `${visibilityOf(args)}\u0001${shape}`;
   };
 
   return {
@@ -72,6 +87,7 @@ export function useSharedSubscriptions(options: { jit: boolean }): Plugin {
         const source = await createSourceEventStream(args);
         if (!(Symbol.asyncIterator in source)) return source;
         const group = groupOf(args);
+        let shapeGroup: string | undefined;
         const query = compile(args);
         const executeMessage = (payload: unknown): MaybePromise<ExecutionResult> => {
           const viaGraphqlJs = () => execute({ ...args, rootValue: payload });
@@ -82,18 +98,23 @@ export function useSharedSubscriptions(options: { jit: boolean }): Plugin {
         };
         return mapMessages(source as AsyncGenerator<unknown>, (payload) => {
           if (payload === null || typeof payload !== 'object') return executeMessage(payload);
+          const key = isArgumentFree(payload) ? (shapeGroup ??= shapeGroupOf(args, group)) : group;
           let byGroup = results.get(payload);
           if (!byGroup) results.set(payload, (byGroup = new Map()));
-          let result = byGroup.get(group);
+          let result = byGroup.get(key);
           if (result === undefined) {
             result = executeMessage(payload);
-            byGroup.set(group, result);
+            byGroup.set(key, result);
           }
           return result;
         });
       });
     },
   };
+}
+
+function visibilityOf(args: ExecutionArgs): string {
+  return (args.contextValue as Partial<AppContext>).visibility?.key ?? '';
 }
 
 /**
