@@ -5,7 +5,7 @@ import type { Projection } from '../projection/projection.js';
 import type { CellRecord, Delta } from '../projection/records.js';
 import type { Logger } from '../util/logger.js';
 import { BookmarkRounds } from './bookmarks.js';
-import { CatchUp } from './catchUp.js';
+import { CatchUp, CatchUpMessages } from './catchUp.js';
 import { CatchUpPacer } from './catchUpPacer.js';
 import { CellFeed } from './cellFeed.js';
 import { DeltaMessages } from './changes.js';
@@ -42,8 +42,15 @@ export interface HubOptions {
   catchUpSliceMs?: number;
 }
 
-/** Catch-ups at the current cursor kept for the next subscriber of their group. */
+/** Changes catch-ups at the current cursor kept for the next subscriber of their group. */
 const MAX_CACHED_CATCH_UPS = 256;
+
+/**
+ * Record references held by the groups' latest snapshots (16 MiB of
+ * pointers): past it, the least recently asked for are dropped, and their
+ * group's next snapshot is a full scan again.
+ */
+const MAX_SNAPSHOT_REFS = 2_097_152;
 
 /** Cell subscriptions with the same key share one log; without a key, those with the same predicate object do. */
 export type GroupKey = string | CellPredicate;
@@ -66,6 +73,8 @@ export interface HubStats {
   /** Catch-ups (snapshots, changes since `after`) taken, and those handed to a subscriber of the same group at the same seq instead. */
   catchUpsTaken: number;
   catchUpsShared: number;
+  /** Of the catch-ups taken, snapshots built from their group's previous snapshot (CatchUp.advance). */
+  snapshotsAdvanced: number;
   /** Times a catch-up waited for the next turn of the event loop (catchUpPacer.ts). */
   catchUpPauses: number;
   /** Bookmark rounds run (the cursor moved), and bookmarks they handed to idle subscriptions (bookmarks.ts). */
@@ -93,12 +102,20 @@ export class LiveHub {
   private cutScheduled = false;
   private readonly cutWaiters: ((seq: number) => void)[] = [];
   private readonly pacer: CatchUpPacer;
-  /** Catch-ups taken at `catchUpsSeq`, by group and kind: valid only while the cursor stays there. */
-  private catchUps = new Map<GroupKey, Map<string, CatchUp>>();
+  /** Changes catch-ups taken at `catchUpsSeq`, by group and `after`: valid only while the cursor stays there. */
+  private catchUps = new Map<GroupKey, Map<number, CatchUp>>();
   private catchUpsSeq = -1;
   private catchUpsCached = 0;
+  /** Each group's latest snapshot, least recently asked for first: the group's next one is built from it. */
+  private snapshots = new Map<GroupKey, CatchUp>();
+  private snapshotRefs = 0;
+  /** One message object per record for every catch-up (catchUp.ts). */
+  private readonly catchUpMessages = new CatchUpMessages();
   private catchUpsTaken = 0;
   private catchUpsShared = 0;
+  private snapshotsAdvanced = 0;
+  /** The next admission of catch-ups (see catchUpTurn), shared by every subscription asking in this turn. */
+  private admission: Promise<void> | undefined;
 
   constructor(
     private readonly projection: Projection,
@@ -148,6 +165,11 @@ export class LiveHub {
 
   get accepting(): boolean {
     return !this.stopped;
+  }
+
+  /** Whether `publish` would read any delta: false while no cell subscription is open (then the ingest builds none). */
+  get wantsDeltas(): boolean {
+    return this.cellFeeds.size !== 0;
   }
 
   /** Called for every applied message, with the deltas it caused (maybe none). */
@@ -217,9 +239,32 @@ export class LiveHub {
   }
 
   /**
-   * The catch-up of a new subscription, taken at the current cursor, or the
-   * one a subscriber of the same group took at this very cursor (the key
-   * stands for the predicate and the candidates, see subscribeCells).
+   * Resolves in the check phase of this turn of the event loop (with
+   * pacing on; at once without), for every subscription that asks in it:
+   * a subscription with a catch-up calls subscribeCells only then. Why: a
+   * wave of reconnecting dashboards arrives over one poll phase, and each
+   * catch-up built on arrival blocked the loop for its own scan, one after
+   * the other; admitted together, no event is applied between them, so they
+   * share one catch-up per group at one cursor, built once.
+   */
+  catchUpTurn(): Promise<void> {
+    if (!this.options.catchUpSliceMs || this.options.catchUpSliceMs <= 0) return Promise.resolve();
+    this.admission ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.admission = undefined;
+        resolve();
+      }),
+    );
+    return this.admission;
+  }
+
+  /**
+   * The catch-up of a new subscription at the current cursor (the key
+   * stands for the predicate and the candidates, see subscribeCells). A
+   * snapshot is the group's latest one when the cursor has not moved since,
+   * or is built from it (CatchUp.advance); changes since `after` are shared
+   * by the subscribers of a group asking with the same `after` at the same
+   * cursor.
    */
   private catchUpOf(
     key: GroupKey,
@@ -228,27 +273,61 @@ export class LiveHub {
   ): CatchUp {
     const cursor = this.projection.cursor;
     if (options.after == null && !options.snapshot) return CatchUp.none(cursor, matches);
-    const since = options.after ?? 0;
-    const mode = options.after != null ? 'changes' : 'snapshot';
+    const candidates = () => options.candidates ?? this.projection.cells.values();
+    if (options.after == null) return this.snapshotOf(key, matches, candidates, cursor);
+    const since = options.after;
     // A quiet stream keeps the cursor put: start over rather than hold every `after` ever asked for.
     if (this.catchUpsSeq !== cursor || this.catchUpsCached >= MAX_CACHED_CATCH_UPS) {
       this.catchUps = new Map();
       this.catchUpsSeq = cursor;
       this.catchUpsCached = 0;
     }
-    let byKind = this.catchUps.get(key);
-    if (!byKind) this.catchUps.set(key, (byKind = new Map()));
-    const kind = `${mode}:${since}`;
-    let catchUp = byKind.get(kind);
+    let bySince = this.catchUps.get(key);
+    if (!bySince) this.catchUps.set(key, (bySince = new Map()));
+    let catchUp = bySince.get(since);
     if (catchUp) {
       this.catchUpsShared += 1;
       return catchUp;
     }
-    catchUp = CatchUp.take(options.candidates ?? this.projection.cells.values(), matches, mode, since, cursor);
-    byKind.set(kind, catchUp);
+    catchUp = CatchUp.take(candidates(), matches, 'changes', since, cursor, this.catchUpMessages);
+    bySince.set(since, catchUp);
     this.catchUpsCached += 1;
     this.catchUpsTaken += 1;
     return catchUp;
+  }
+
+  private snapshotOf(
+    key: GroupKey,
+    matches: CellPredicate,
+    candidates: () => Iterable<CellRecord>,
+    cursor: number,
+  ): CatchUp {
+    const base = this.snapshots.get(key);
+    let snapshot: CatchUp;
+    if (base !== undefined && base.syncedSeq === cursor) {
+      this.catchUpsShared += 1;
+      snapshot = base;
+    } else if (base !== undefined && base.syncedSeq < cursor) {
+      snapshot = CatchUp.advance(base, candidates(), cursor);
+      this.catchUpsTaken += 1;
+      this.snapshotsAdvanced += 1;
+    } else {
+      snapshot = CatchUp.take(candidates(), matches, 'snapshot', 0, cursor, this.catchUpMessages);
+      this.catchUpsTaken += 1;
+    }
+    // Re-inserted: the map's order is the order groups last asked in.
+    if (base !== undefined) {
+      this.snapshots.delete(key);
+      this.snapshotRefs -= base.length;
+    }
+    this.snapshots.set(key, snapshot);
+    this.snapshotRefs += snapshot.length;
+    for (const [oldKey, old] of this.snapshots) {
+      if (this.snapshotRefs <= MAX_SNAPSHOT_REFS || old === snapshot) break;
+      this.snapshots.delete(oldKey);
+      this.snapshotRefs -= old.length;
+    }
+    return snapshot;
   }
 
   /**
@@ -303,6 +382,7 @@ export class LiveHub {
       lagged: this.lagged,
       catchUpsTaken: this.catchUpsTaken,
       catchUpsShared: this.catchUpsShared,
+      snapshotsAdvanced: this.snapshotsAdvanced,
       catchUpPauses: this.pacer.pauses,
       bookmarkRounds: this.bookmarks.rounds,
       bookmarksSent: this.bookmarks.sent,
@@ -329,6 +409,8 @@ export class LiveHub {
     // The stream was replaced or the state loaded: a seq may come back with other cells behind it.
     this.catchUps = new Map();
     this.catchUpsSeq = -1;
+    this.snapshots = new Map();
+    this.snapshotRefs = 0;
     for (const feed of [...this.cellFeeds, ...this.eventFeeds]) feed.fail(reason);
   }
 

@@ -123,13 +123,21 @@ export const RECORD_FIELDS: readonly (keyof CellRecord)[] = [
   'eventCount',
 ];
 
+/** Every GraphQL field of a cell: what a new cell (and a catch-up message, which sends the whole record) changed. */
+export const ALL_CELL_FIELDS: readonly CellField[] = Object.freeze([
+  ...RECORD_FIELDS,
+  'status',
+  'durationMs',
+  'formation',
+]);
+
 /**
  * Names of the GraphQL fields whose value differs between two versions of a
  * cell, in RECORD_FIELDS order then the derived ones. Written out field by
  * field: a loop of keyed reads over the names was a measurable share of replay.
  */
 export function changedCellFields(before: CellRecord | null, after: CellRecord): CellField[] {
-  if (before === null) return [...RECORD_FIELDS, 'status', 'durationMs', 'formation'];
+  if (before === null) return [...ALL_CELL_FIELDS];
   const changed: CellField[] = [];
   if (before.id !== after.id) changed.push('id');
   if (before.specId !== after.specId) changed.push('specId');

@@ -149,6 +149,21 @@ function catchUpOf(
   return { ...options, candidates: candidates(ctx.projection, new CellSelection(null, ctx.visibility)) };
 }
 
+/**
+ * A subscription with a catch-up waits for its admission (LiveHub.catchUpTurn:
+ * the catch-ups asked for in one turn are taken together), and the hub may
+ * have begun shutting down meanwhile.
+ */
+async function admitted(
+  ctx: AppContext,
+  after: number | null | undefined,
+  include: 'SNAPSHOT' | 'CHANGES' | null | undefined,
+): Promise<void> {
+  if (after == null && !wantsSnapshot(include, after)) return;
+  await ctx.hub.catchUpTurn();
+  ensureAccepting(ctx);
+}
+
 function ensureAccepting(ctx: AppContext): void {
   if (!ctx.hub.accepting)
     throw apiError(ErrorCode.SHUTTING_DOWN, 'The server is shutting down: subscribe on another replica.');
@@ -181,6 +196,7 @@ builder.subscriptionFields((t) => ({
       ensureAccepting(ctx);
       const selection = toCellSelection(filter, ctx.visibility);
       await awaitSeq(ctx, 'after', after);
+      await admitted(ctx, after, include);
       return ctx.hub.subscribeCells(selection.matches, catchUpOf(ctx, selection, after, include));
     },
     resolve: (message: CellFeedMessage) => deliver(message),
@@ -205,6 +221,7 @@ builder.subscriptionFields((t) => ({
         throw apiError(ErrorCode.BAD_ARGUMENT, `maxBatch must be between 1 and ${MAX_BATCH}.`);
       const selection = toCellSelection(filter, ctx.visibility);
       await awaitSeq(ctx, 'after', after);
+      await admitted(ctx, after, include);
       return new BatchFeed(
         ctx.hub.subscribeCells(selection.matches, catchUpOf(ctx, selection, after, include)),
         maxBatch,

@@ -204,3 +204,49 @@ describe('shared catch-ups', () => {
     hub.shutdown();
   });
 });
+
+describe("a group's next snapshot is built from its last one", () => {
+  it('equals a fresh snapshot at every cursor while cells start, change, stop matching and come back', () => {
+    const d = projectionWith(60);
+    const hub = new LiveHub(d.projection, options);
+    const specS = compileCellFilter({ specId: 's' });
+    const fresh = () => CatchUp.take(d.projection.cells.values(), specS, 'snapshot', 0, d.projection.cursor);
+    const ids = (c: CatchUp) => c.cells.map((cell) => [cell.id, cell.lastSeq]);
+    const previous = hub.subscribeCells(specS, { snapshot: true, group: 's' });
+    previous.return();
+    for (let round = 0; round < 8; round++) {
+      const events = [];
+      for (let i = 0; i < 6; i++) {
+        const n = (round * 7 + i * 11) % 70;
+        // New cells (n >= 60), completions, and spec changes that move a cell out of (or into) the filter.
+        if (i % 3 === 0) events.push(started({ cellId: `c${n}`, specId: (round + i) % 2 === 0 ? 's' : 'x' }));
+        else events.push(completed({ cellId: `c${n}`, exitCode: i }));
+      }
+      hub.publish(cellDeltas(d, events));
+      const feed = hub.subscribeCells(specS, { snapshot: true, group: 's' });
+      const catchUp = (feed as unknown as { catchUp: CatchUp }).catchUp;
+      expect(catchUp.syncedSeq).toBe(d.projection.cursor);
+      expect(ids(catchUp)).toEqual(ids(fresh()));
+      feed.return();
+    }
+    expect(hub.stats().snapshotsAdvanced).toBe(8);
+    hub.shutdown();
+  });
+
+  it('a record unchanged between two snapshots is one message object in both', async () => {
+    const d = projectionWith(10);
+    const hub = new LiveHub(d.projection, options);
+    const all = compileCellFilter({});
+    const first = await drain(hub.subscribeCells(all, { snapshot: true, group: 'all' }), 10);
+    hub.publish(cellDeltas(d, [completed({ cellId: 'c1', exitCode: 7 })]));
+    const second = await drain(hub.subscribeCells(all, { snapshot: true, group: 'all' }), 10);
+    const byId = (messages: CellFeedMessage[]) => new Map(messages.map((m) => ['cell' in m ? m.cell.id : '', m]));
+    const [before, after] = [byId(first), byId(second)];
+    for (const [id, message] of after) {
+      if (id === 'c1') expect(message).not.toBe(before.get(id));
+      else expect(message).toBe(before.get(id));
+    }
+    expect(summary(second)).toEqual(expectedSnapshot(d, all as never));
+    hub.shutdown();
+  });
+});
