@@ -8,11 +8,12 @@
  *   4. memory   bytes per cell (JS heap + ArrayBuffers) with 1,000,000 cells; RSS at the end of each run
  *   4b. timeline a cell's timeline query (CellRecord.events) over HTTP vs a bare handler reading the same seqs
  *   5. storm    (only with --only storm) a reconnect storm of snapshot subscriptions next to ingest and queries
+ *   6. bookmarks (only with --only bookmarks) --idle idle subscriptions told a new seq vs a bare ws server writing one frame each
  * Prints a table; the full run also writes it into BENCHMARKS.md.
  *
  * Flags: --quick (tiny sizes, < 1 min, prints only), --only replay,queries,timeline,fanout,memory,
  * --events N, --runs N, --write / --no-write; fan-out only: --clients 100,1000, --seconds N,
- * --targets bare,cellgraph (BENCH_CPU_PROF=<dir> profiles the cellgraph server).
+ * --targets bare,cellgraph (BENCH_CPU_PROF=<dir> profiles the cellgraph server; bookmarks too); bookmarks: --idle N.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -546,6 +547,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     // 5. Reconnect storm (issue 14 §3): not part of the default run (--only storm).
     if (options.only.has('storm')) await stormSection(options, nats.url, spawn, rows, notes, raw);
 
+    // 6. Bookmarks (issue 13 §1): not part of the default run (--only bookmarks; --idle N subscriptions).
+    if (options.only.has('bookmarks')) raw['bookmarks'] = await bookmarkSection(options, nats.url, spawn, rows);
+
     // 4. Memory: pure, no NATS, its own process with --expose-gc.
     if (options.only.has('memory')) {
       const mem = spawn('memory', { cells: options.memoryCells }, ['--expose-gc']);
@@ -740,6 +744,130 @@ async function idleScenario(
     target: '',
   });
   return { before, after, heapPer, rssPer, result, cpuMicros, publishSeconds, load, connected };
+}
+
+/**
+ * How much a bookmark round costs, and how soon the last idle subscriber
+ * hears of a new seq. `options.fanoutIdle` graphql-ws `cells`
+ * subscriptions, one per socket, each with a filter of its own that no
+ * event matches, one selection (bookmarkClients.ts). Each round: a quiet
+ * spell longer than the bookmark interval, then one event about another
+ * cell is published; measured are the server's CPU from just before the
+ * publish until every subscriber has a frame with that seq, and the delay
+ * from the publish to the first and the last subscriber's receipt.
+ * Baseline: a bare ws server writing one precomputed frame to each of as
+ * many sockets (bookmarkBare.ts), timed from the orchestrator's command.
+ */
+async function bookmarkSection(
+  options: BenchOptions,
+  url: string,
+  spawn: (name: string, args: unknown, execArgv?: string[]) => Worker,
+  rows: Row[],
+): Promise<Record<string, unknown>> {
+  const stream = 'BENCH_BOOKMARKS';
+  const prefix = 'bench.bookmarks';
+  await createBenchStream(url, stream, `${prefix}.>`);
+  const count = options.fanoutIdle;
+  const rounds = options.quick ? 3 : 5;
+  const now = () => performance.timeOrigin + performance.now();
+  type Round = { cpuMicros: number; firstMs: number; lastMs: number; load: number };
+  /** One round: `expect` acknowledged by the clients before the seq moves, so no receipt is missed. */
+  const round = async (server: Worker, clients: Worker, seq: number, move: () => Promise<void>): Promise<Round> => {
+    await new Promise((r) => setTimeout(r, 1500));
+    const load = os.loadavg()[0]!;
+    clients.send({ type: 'expect', seq });
+    await clients.next('expecting');
+    server.send({ type: 'measure' });
+    const started = now();
+    await move();
+    const arrived = await clients.next('arrived', 300_000);
+    server.send({ type: 'cpu' });
+    const cpuMicros = (await server.next('cpu'))['micros'] as number;
+    return {
+      cpuMicros,
+      firstMs: (arrived['firstAt'] as number) - started,
+      lastMs: (arrived['lastAt'] as number) - started,
+      load,
+    };
+  };
+
+  // cellgraph: the seq moves because an event is published.
+  const server = spawn(
+    'cellgraphServer',
+    {
+      url,
+      stream,
+      target: 0,
+      serve: true,
+      env: { CELLGRAPH_SUBJECTS: `${prefix}.>`, CELLGRAPH_MAX_SUBSCRIPTIONS: String(count + 100) },
+    },
+    process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : undefined,
+  );
+  await server.next('replayed');
+  const wsUrl = ((await server.next('serving'))['graphqlUrl'] as string).replace(/^http/, 'ws');
+  let clients = spawn('bookmarkClients', { wsUrl, count, graphqlWs: true });
+  await clients.next('connected', 15 * 60_000);
+  const publisher = await EventPublisher.connect(url);
+  const cellgraph: Round[] = [];
+  try {
+    for (let i = 1; i <= rounds; i++) {
+      const event = {
+        specversion: '1.0',
+        id: `bench-bookmark-${i}-${Date.now()}`,
+        source: 'bench',
+        type: 'dev.cellos.events.cell.lifecycle.v1.started',
+        time: new Date().toISOString(),
+        data: { cellId: `elsewhere-${i}`, specId: 'elsewhere' },
+      };
+      // A fresh stream with only these events: the i-th publish is seq i.
+      cellgraph.push(
+        await round(server, clients, i, async () => {
+          const [seq] = await publisher.publish([{ subject: `${prefix}.${i}`, event }]);
+          if (seq !== i) throw new Error(`bookmarks bench: published seq ${seq}, expected ${i}`);
+        }),
+      );
+      options.log(`bench: bookmarks cellgraph round ${i}: ${JSON.stringify(cellgraph.at(-1))}`);
+    }
+  } finally {
+    await publisher.close();
+  }
+  await clients.stop();
+  const stopped = await server.stop();
+  const live = stopped?.['live'] as Record<string, number> | undefined;
+
+  // Baseline: the same number of sockets, one frame written to each on command.
+  const bare = spawn('bookmarkBare', {});
+  const bareUrl = (await bare.next('ready'))['wsUrl'] as string;
+  clients = spawn('bookmarkClients', { wsUrl: bareUrl, count, graphqlWs: false });
+  await clients.next('connected', 15 * 60_000);
+  const baseline: Round[] = [];
+  for (let i = 1; i <= rounds; i++) {
+    baseline.push(await round(bare, clients, i, async () => bare.send({ type: 'round', seq: i })));
+    options.log(`bench: bookmarks bare round ${i}: ${JSON.stringify(baseline.at(-1))}`);
+  }
+  await clients.stop();
+  await bare.stop();
+
+  const med = (list: Round[], key: keyof Round) => median(list.map((r) => r[key]));
+  const loads = `load ${med(cellgraph, 'load').toFixed(1)} / ${med(baseline, 'load').toFixed(1)}`;
+  const perSub = (list: Round[]) => med(list, 'cpuMicros') / count;
+  rows.push({
+    section: 'bookmarks',
+    metric: `${fmt(count)} idle subscriptions (own filter each, one socket each), one seq move: server CPU per round, ms (µs per subscription), median of ${rounds} (${loads})`,
+    cellgraph: `${fmt(med(cellgraph, 'cpuMicros') / 1000, 1)} (${fmt(perSub(cellgraph), 1)})`,
+    baseline: `${fmt(med(baseline, 'cpuMicros') / 1000, 1)} (${fmt(perSub(baseline), 1)})`,
+    ratio: x(ratio(perSub(cellgraph), perSub(baseline))),
+    target: '',
+  });
+  rows.push({
+    section: 'bookmarks',
+    metric: `${fmt(count)} idle subscriptions: seq moved → first / last subscriber told, median of ${rounds} (cellgraph from the publish, baseline from the command)`,
+    cellgraph: `${ms(med(cellgraph, 'firstMs'))} / ${ms(med(cellgraph, 'lastMs'))}`,
+    baseline: `${ms(med(baseline, 'firstMs'))} / ${ms(med(baseline, 'lastMs'))}`,
+    ratio: x(ratio(med(cellgraph, 'lastMs'), med(baseline, 'lastMs'))),
+    target: 'last < ~1 s',
+  });
+  return { count, rounds, cellgraph, baseline, live };
 }
 
 /**

@@ -72,6 +72,7 @@ export async function startCellgraph(config: Config, natsUrl: string, logger: Lo
       hub.failAll({ code: 'STREAM_RESET', reason: `state loaded from a checkpoint at seq ${cursor}` });
       clock.advance(cursor);
     },
+    () => hub.wantsDeltas,
   );
   const checkpoints = config.CELLGRAPH_CHECKPOINT_BUCKET
     ? new Checkpoints({

@@ -167,6 +167,11 @@ export class LiveHub {
     return !this.stopped;
   }
 
+  /** Whether `publish` would read any delta: false while no cell subscription is open (then the ingest builds none). */
+  get wantsDeltas(): boolean {
+    return this.cellFeeds.size !== 0;
+  }
+
   /** Called for every applied message, with the deltas it caused (maybe none). */
   publish(deltas: readonly Delta[]): void {
     if (this.cellFeeds.size === 0 && this.eventFeeds.size === 0) return;

@@ -107,28 +107,32 @@ function walkTenantsFirstSeen(
   const step = descending ? -1 : 1;
   if (lists.length === 1) {
     // One tenant (the usual caller): its list is the first-seen order already.
-    const { ids } = lists[0]!;
+    const { records } = lists[0]!;
     let i = descending
-      ? (seq === null ? ids.length : lists[0]!.rank(seq, false)) - 1
+      ? (seq === null ? records.length : lists[0]!.rank(seq, false)) - 1
       : seq === null
         ? 0
         : lists[0]!.rank(seq, true);
     const out: CellRecord[] = [];
-    for (; i >= 0 && i < ids.length && out.length < want; i += step) {
-      const cell = projection.cells.get(ids[i]!)!;
+    for (; i >= 0 && i < records.length && out.length < want; i += step) {
+      const cell = records[i]!;
       if (accepts(cell)) out.push(cell);
     }
     return out;
   }
   const heads = lists.map((list) =>
-    descending ? (seq === null ? list.ids.length : list.rank(seq, false)) - 1 : seq === null ? 0 : list.rank(seq, true),
+    descending
+      ? (seq === null ? list.records.length : list.rank(seq, false)) - 1
+      : seq === null
+        ? 0
+        : list.rank(seq, true),
   );
   const out: CellRecord[] = [];
   while (out.length < want) {
     let best = -1;
     for (let l = 0; l < lists.length; l++) {
       const i = heads[l]!;
-      if (i < 0 || i >= lists[l]!.ids.length) continue;
+      if (i < 0 || i >= lists[l]!.records.length) continue;
       if (best < 0) best = l;
       else {
         const a = lists[l]!.seqs[i]!;
@@ -137,7 +141,7 @@ function walkTenantsFirstSeen(
       }
     }
     if (best < 0) break;
-    const cell = projection.cells.get(lists[best]!.ids[heads[best]!]!)!;
+    const cell = lists[best]!.records[heads[best]!]!;
     heads[best]! += step;
     if (accepts(cell)) out.push(cell);
   }

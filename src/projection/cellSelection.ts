@@ -40,7 +40,7 @@ export function tenantCellsOf(projection: Projection, tenants: readonly string[]
   const out: TenantCells[] = [];
   for (const tenant of tenants) {
     const cells = projection.tenants.get(tenant);
-    if (cells && cells.ids.length > 0) out.push(cells);
+    if (cells && cells.records.length > 0) out.push(cells);
   }
   return out;
 }
@@ -68,7 +68,7 @@ export function* candidates(projection: Projection, selection: CellSelection): I
   }
   const tenants = tenantScope(selection);
   if (tenants !== null) {
-    for (const cells of tenantCellsOf(projection, tenants)) for (const id of cells.ids) yield projection.cells.get(id)!;
+    for (const cells of tenantCellsOf(projection, tenants)) yield* cells.records;
     return;
   }
   yield* projection.cells.values();

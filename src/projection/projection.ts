@@ -325,11 +325,12 @@ export class Projection {
   }
 
   /**
-   * Applies the event at `seq`. Returns the deltas it caused (none for a
-   * duplicate, a skip or a rejection). Events at or below the cursor were
+   * Applies the event at `seq`. Pushes the deltas it caused onto `out`
+   * (none for a duplicate, a skip or a rejection); without `out` none are
+   * built (nobody listens: a boot replay). Events at or below the cursor were
    * already applied and are ignored, which makes redelivery harmless.
    */
-  apply(seq: number, event: DecodedEvent, out: Delta[] = []): ApplyOutcome | 'stale' {
+  apply(seq: number, event: DecodedEvent, out?: Delta[]): ApplyOutcome | 'stale' {
     if (seq <= this.cursor) return 'stale';
     this.cursor = seq;
     switch (event.kind) {
@@ -354,7 +355,7 @@ export class Projection {
         this.storeCell(before, after);
         this.counts.applied += 1;
         if (event.droppedFields !== undefined) this.noteDrops(seq, event.droppedFields);
-        out.push(new LazyCellDelta(seq, before, after));
+        out?.push(new LazyCellDelta(seq, before, after));
         return 'applied';
       }
       case 'formation': {
@@ -370,7 +371,7 @@ export class Projection {
         this.formationMap.set(after.id, after);
         this.counts.applied += 1;
         if (event.droppedFields !== undefined) this.noteDrops(seq, event.droppedFields);
-        out.push(new LazyFormationDelta(seq, before, after));
+        out?.push(new LazyFormationDelta(seq, before, after));
         return 'applied';
       }
     }

@@ -7,6 +7,9 @@ import type { MessageSink } from './ports.js';
 /** Receives what the projection did with each message: deltas (maybe none), and the message as decoded (not to decode it again). */
 export type AppliedListener = (seq: number, deltas: readonly Delta[], message: DecodedMessage) => void;
 
+/** What listeners get when no deltas were asked for (see `wantsDeltas`): shared, never written to. */
+const NO_DELTAS: readonly Delta[] = Object.freeze([]);
+
 const REJECTION_LOG_WINDOW_MS = 10_000;
 const REJECTION_LOG_BURST = 20;
 
@@ -27,6 +30,11 @@ export class Ingestor implements MessageSink {
     private readonly logger: Logger,
     private readonly onReset: (reason: string) => void = () => {},
     private readonly onRestored: (cursor: number) => void = () => {},
+    /**
+     * Whether anyone would read this message's deltas (a cell subscription is open). When not, which is
+     * all of a boot replay, the projection builds none: no array and no delta object per event.
+     */
+    private readonly wantsDeltas: () => boolean = () => true,
   ) {}
 
   reset(reason: string): void {
@@ -47,7 +55,7 @@ export class Ingestor implements MessageSink {
     const seq = raw.seq;
     const message = decodeMessage(raw);
     const { event } = message;
-    const deltas: Delta[] = [];
+    const deltas: Delta[] | undefined = this.wantsDeltas() ? [] : undefined;
     const outcome = this.projection.apply(seq, event, deltas);
     if (outcome === 'stale') return;
     if (event.kind === 'rejected') this.logProblem({ seq, reason: event.reason }, 'rejected event');
@@ -55,7 +63,7 @@ export class Ingestor implements MessageSink {
       for (const { field, reason } of event.droppedFields)
         this.logProblem({ seq, field, reason }, 'optional field dropped, event applied without it');
     }
-    this.onApplied(seq, deltas, message);
+    this.onApplied(seq, deltas ?? NO_DELTAS, message);
   }
 
   private logProblem(fields: Record<string, unknown>, message: string): void {

@@ -3,6 +3,7 @@ import {
   type Consumer,
   type ConsumerMessages,
   DeliverPolicy,
+  type FetchOptions,
   type JetStreamClient,
   type JsMsg,
 } from '@nats-io/jetstream';
@@ -129,7 +130,33 @@ export class OrderedConsumer {
     expires: number,
   ): Promise<void> {
     while (generation === this.generation && !signal.aborted) {
-      const messages = await consumer.fetch({ max_messages: this.options.batch, expires, idle_heartbeat: heartbeatMs });
+      let unanswered = false;
+      let received = 0;
+      const traced = this.options.traceBatches?.() ?? false;
+      let span: Span | undefined;
+      let events = 0;
+      let firstSeq = 0;
+      let lastSeq = 0;
+      let before: Record<string, number> = {};
+      // A callback, not the async iterator: each message is handed over in the socket's data handler, as the
+      // bare baseline gets it, without a queued iterator, a yielded promise and a microtask per message.
+      // (FetchOptions does not declare `callback`, but the pull behind fetch takes it as consume's does.)
+      const callback = (msg: JsMsg): void => {
+        received += 1;
+        if (generation !== this.generation) return;
+        if (traced) {
+          if (!span) {
+            span = trace.getTracer('cellgraph').startSpan('cellgraph.ingest.batch');
+            before = { ...this.options.outcomeCounts?.() };
+            firstSeq = msg.seq;
+          }
+          events++;
+          lastSeq = msg.seq;
+        }
+        this.listener.message(msg);
+      };
+      const options = { max_messages: this.options.batch, expires, idle_heartbeat: heartbeatMs, callback };
+      const messages = await consumer.fetch(options as FetchOptions);
       this.messages = messages;
       // Restarted while it was being created, maybe from a cursor that no longer holds: replace it at once.
       if (generation !== this.generation || signal.aborted) {
@@ -138,8 +165,6 @@ export class OrderedConsumer {
       }
       this.restartRequested = false;
       void this.watch(messages);
-      let unanswered = false;
-      let received = 0;
       const overdue = setTimeout(
         () => {
           unanswered = true;
@@ -153,27 +178,11 @@ export class OrderedConsumer {
         },
         expires + Math.min(UNANSWERED_PULL_GRACE_MS, heartbeatMs / 2),
       );
-      const traced = this.options.traceBatches?.() ?? false;
-      let span: Span | undefined;
-      let events = 0;
-      let firstSeq = 0;
-      let lastSeq = 0;
-      let before: Record<string, number> = {};
       try {
-        for await (const msg of messages) {
-          received += 1;
-          if (generation !== this.generation) continue;
-          if (traced) {
-            if (!span) {
-              span = trace.getTracer('cellgraph').startSpan('cellgraph.ingest.batch');
-              before = { ...this.options.outcomeCounts?.() };
-              firstSeq = msg.seq;
-            }
-            events++;
-            lastSeq = msg.seq;
-          }
-          this.listener.message(msg);
-        }
+        // Resolves when the pull ends (batch full, the server's 408, a stop); with the error that ended it, if one did
+        // (a throwing listener included), which the iterator would have thrown.
+        const ended = await messages.closed();
+        if (ended instanceof Error) throw ended;
       } finally {
         clearTimeout(overdue);
         if (span) {
