@@ -250,15 +250,31 @@ export async function readCheckpoint(
   return { header, digest: loadedDigest };
 }
 
+/** Positions fit in this many bits of a sort key: firstSeq × 2^POSITION_BITS + position. */
+const POSITION_BITS = 21;
+
 /**
  * Positions of `records` by firstSeq: the order they were first seen in (a
- * record is first seen at its own event, so no two share a firstSeq). Sorts
- * numbers in a typed array, which costs far less than sorting the ids.
+ * record is first seen at its own event, so no two share a firstSeq). Each
+ * record becomes one number, firstSeq × 2^21 + position, exact while it is
+ * below 2^53 (seqs below 2^32, under 2M records); a typed array of those
+ * sorts natively without a comparator call per step (a few times faster
+ * than sorting positions by a comparator), and the positions are the low bits.
  */
-function firstSeenOrder(records: readonly { firstSeq: number }[]): Uint32Array {
-  const seqs = new Float64Array(records.length);
-  for (let i = 0; i < records.length; i++) seqs[i] = records[i]!.firstSeq;
-  const order = new Uint32Array(records.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
+export function firstSeenOrder(records: readonly { firstSeq: number }[]): Uint32Array {
+  const n = records.length;
+  const order = new Uint32Array(n);
+  let maxSeq = 0;
+  for (let i = 0; i < n; i++) maxSeq = Math.max(maxSeq, records[i]!.firstSeq);
+  if (n < 2 ** POSITION_BITS && maxSeq < 2 ** 32) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = records[i]!.firstSeq * 2 ** POSITION_BITS + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) order[i] = keys[i]! % 2 ** POSITION_BITS;
+    return order;
+  }
+  const seqs = new Float64Array(n);
+  for (let i = 0; i < n; i++) seqs[i] = records[i]!.firstSeq;
+  for (let i = 0; i < n; i++) order[i] = i;
   return order.sort((a, b) => seqs[a]! - seqs[b]! || a - b);
 }

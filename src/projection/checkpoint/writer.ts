@@ -1,7 +1,6 @@
 // Writes a pinned projection out as a checkpoint, in slices that leave the event loop to ingest and queries.
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable, Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { TimeSlicer } from '../../util/timeSlicer.js';
 import { RECORD_FIELDS } from '../cellReducer.js';
@@ -48,15 +47,21 @@ export interface CheckpointWriteOptions {
   now?: () => Date;
 }
 
-/** Lines are grouped into chunks of about this size before they are hashed and handed on. */
+/**
+ * Lines are written into two reused buffers of this size, each hashed and handed to gzip whole, and refilled
+ * once gzip has consumed it: the write allocates no buffer per chunk and no string large enough for V8's
+ * large-object space (over 128 KB), whose growth (and that of external memory) starts full collections of the
+ * whole heap, which stall the event loop for as long as marking a 1M-cell heap takes.
+ */
 const CHUNK_BYTES = 64 * 1024;
 
 /**
  * The checkpoint of `pin` as gzip bytes, produced as they are read (the
- * reader, an object store upload, sets the pace). The pin is released when
- * the bytes end or fail; `stats` settles then. Nothing is copied but the
- * pin's references: each record is serialised from the pinned version when
- * its turn comes, and the event loop is handed back every `sliceMs`.
+ * reader, an object store upload, sets the pace: gzip holds a chunk's
+ * callback while its output is unread). The pin is released when the bytes
+ * end or fail; `stats` settles then. Nothing is copied but the pin's
+ * references: each record is serialised from the pinned version when its
+ * turn comes, and the event loop is handed back every `sliceMs`.
  */
 export function writeCheckpoint(
   pin: ProjectionPin,
@@ -64,63 +69,122 @@ export function writeCheckpoint(
   options: CheckpointWriteOptions = {},
 ): { bytes: Readable; stats: Promise<CheckpointWriteStats> } {
   const slicer = new TimeSlicer(options.sliceMs ?? 2);
-  let settle!: { resolve: (s: CheckpointWriteStats) => void; reject: (e: unknown) => void };
-  const stats = new Promise<CheckpointWriteStats>((resolve, reject) => (settle = { resolve, reject }));
-  stats.catch(() => undefined);
   const started = performance.now();
-  const source = Readable.from(
-    (async function* () {
-      try {
-        const { rawBytes, digest } = yield* checkpointLines(pin, identity, slicer, options.now?.() ?? new Date());
-        slicer.endSlice();
-        settle.resolve({
-          cursor: pin.state.cursor,
-          cells: pin.state.cellCount,
-          formations: pin.state.formationCount,
-          rawBytes,
-          longestSliceMs: slicer.longestSliceMs,
-          durationMs: performance.now() - started,
-          digest,
-        });
-      } catch (error) {
-        settle.reject(error);
-        throw error;
-      } finally {
-        pin.release();
-      }
-    })(),
-    { objectMode: false },
-  );
-  const gzip = createGzip({ level: options.gzipLevel ?? 4 });
-  pipeline(source, gzip).catch((error) => settle.reject(error));
+  // Output in 64 KB pieces: fewer, larger buffers for the upload to pack.
+  const gzip = createGzip({ level: options.gzipLevel ?? 4, chunkSize: 64 * 1024 });
+  const stats = (async () => {
+    try {
+      const sink = new ChunkSink(gzip);
+      const digest = await writeLines(pin, identity, slicer, options.now?.() ?? new Date(), sink);
+      await new Promise<void>((resolve, reject) => {
+        gzip.once('error', reject);
+        gzip.end(resolve);
+      });
+      slicer.endSlice();
+      return {
+        cursor: pin.state.cursor,
+        cells: pin.state.cellCount,
+        formations: pin.state.formationCount,
+        rawBytes: sink.rawBytes,
+        longestSliceMs: slicer.longestSliceMs,
+        durationMs: performance.now() - started,
+        digest,
+      };
+    } catch (error) {
+      gzip.destroy(error as Error);
+      throw error;
+    } finally {
+      pin.release();
+    }
+  })();
+  stats.catch(() => undefined);
   return { bytes: gzip, stats };
 }
 
-async function* checkpointLines(
+/**
+ * Text into two alternating CHUNK_BYTES buffers: a full one is hashed (the
+ * checksum covers the uncompressed bytes) and written to gzip while the
+ * other fills; a buffer is refilled only after gzip's callback for it, which
+ * zlib gives once the input is consumed and the output side has room.
+ */
+class ChunkSink {
+  private readonly buffers = [Buffer.allocUnsafeSlow(CHUNK_BYTES), Buffer.allocUnsafeSlow(CHUNK_BYTES)];
+  private readonly written: (Promise<void> | undefined)[] = [undefined, undefined];
+  private current = 0;
+  private offset = 0;
+  private readonly sha = createHash('sha256');
+  private sealed = false;
+  rawBytes = 0;
+
+  constructor(private readonly out: Writable) {}
+
+  /** Appends `text`; resolves at once unless a full buffer had to wait for gzip. */
+  async put(text: string): Promise<void> {
+    const length = Buffer.byteLength(text);
+    if (length > CHUNK_BYTES - this.offset) await this.flush();
+    if (length > CHUNK_BYTES) {
+      // Rare (a large formation document): its own buffer.
+      const big = Buffer.from(text);
+      if (!this.sealed) this.sha.update(big);
+      this.rawBytes += length;
+      await this.write(big);
+      return;
+    }
+    this.buffers[this.current]!.write(text, this.offset, length, 'utf8');
+    this.offset += length;
+  }
+
+  /** Hands the filled part on and waits until the other buffer is free to fill. */
+  async flush(): Promise<void> {
+    if (this.offset === 0) return;
+    const chunk = this.buffers[this.current]!.subarray(0, this.offset);
+    if (!this.sealed) this.sha.update(chunk);
+    this.rawBytes += this.offset;
+    const written = this.write(chunk);
+    written.catch(() => undefined);
+    this.written[this.current] = written;
+    this.current ^= 1;
+    this.offset = 0;
+    await this.written[this.current];
+  }
+
+  /** The SHA-256 of everything put so far (call after `drain`); what is put afterwards (the trailer) is not hashed. */
+  seal(): string {
+    this.sealed = true;
+    return this.sha.digest('hex');
+  }
+
+  /** Waits for both buffers: everything put so far is in gzip. */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.written[0];
+    await this.written[1];
+  }
+
+  private write(chunk: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.out.write(chunk, (error) => (error ? reject(error) : resolve())));
+  }
+}
+
+/** `values` as JSON without building one string of all of them: pieces of `per` values, same bytes. */
+async function putArray(sink: ChunkSink, values: readonly unknown[], per = 1024): Promise<void> {
+  if (values.length <= per) return sink.put(JSON.stringify(values));
+  for (let start = 0; start < values.length; start += per) {
+    const piece = JSON.stringify(values.slice(start, start + per));
+    await sink.put(`${start === 0 ? '[' : ','}${piece.slice(1, -1)}`);
+  }
+  await sink.put(']');
+}
+
+async function writeLines(
   pin: ProjectionPin,
   identity: CheckpointIdentity,
   slicer: TimeSlicer,
   writtenAt: Date,
-): AsyncGenerator<Buffer, { rawBytes: number; digest: string }> {
-  const sha = createHash('sha256');
+  sink: ChunkSink,
+): Promise<string> {
   const { state } = pin;
-  let pending: string[] = [];
-  let pendingLength = 0;
-  let rawBytes = 0;
-  const take = (): Buffer => {
-    const chunk = Buffer.from(pending.join(''));
-    pending = [];
-    pendingLength = 0;
-    sha.update(chunk);
-    rawBytes += chunk.length;
-    return chunk;
-  };
-  const line = (value: unknown): boolean => {
-    const text = `${JSON.stringify(value)}\n`;
-    pending.push(text);
-    pendingLength += text.length;
-    return pendingLength >= CHUNK_BYTES;
-  };
+  const line = (value: unknown): Promise<void> => sink.put(`${JSON.stringify(value)}\n`);
   const checkValid = () => {
     if (!pin.isValid) throw new Error('the projection was reset while its checkpoint was written');
   };
@@ -149,7 +213,7 @@ async function* checkpointLines(
     formationFields: [...FORMATION_FIELDS],
     writtenAt: writtenAt.toISOString(),
   };
-  line(header);
+  await line(header);
   const checkpointState: CheckpointState = {
     counts: { ...state.counts },
     skippedByType: state.skippedByType.map(([type, count]) => [type, count]),
@@ -157,13 +221,14 @@ async function* checkpointLines(
     droppedFieldCount: state.droppedFieldCount,
     fieldDrops: [...state.fieldDrops],
   };
-  line(checkpointState);
+  await line(checkpointState);
   for (let start = 0; start < state.dedupIds.length; start += DEDUP_IDS_PER_LINE) {
-    if (line(state.dedupIds.slice(start, start + DEDUP_IDS_PER_LINE))) yield take();
+    await putArray(sink, state.dedupIds.slice(start, start + DEDUP_IDS_PER_LINE));
+    await sink.put('\n');
     if (slicer.due()) await pauseChecked();
   }
   const digest = new RecordDigest();
-  // A block is encoded in a few slices' worth of small steps, then stringified in one go (~100 KB).
+  // A block is encoded in a few slices' worth of small steps, then written a column at a time (the whole is ~130 KB).
   const block: CellRecord[] = [];
   for (let start = 0; start < cellOrder.length; start += CELLS_PER_BLOCK) {
     block.length = 0;
@@ -173,13 +238,15 @@ async function* checkpointLines(
       block.push(cell);
       if (slicer.due()) await pauseChecked();
     }
-    if (line(cellsToBlock(block))) yield take();
+    const columns = cellsToBlock(block);
+    for (let c = 0; c < columns.length; c++) await sink.put(`${c === 0 ? '[' : ','}${JSON.stringify(columns[c])}`);
+    await sink.put(']\n');
     if (slicer.due()) await pauseChecked();
   }
   block.length = 0;
   for (const formation of await pinnedFormationsById(pin, slicer)) {
     digest.formation(formation);
-    if (line(formationToRow(formation))) yield take();
+    await line(formationToRow(formation));
     if (slicer.due()) await pauseChecked();
   }
   // The log only grows, so its first timelineLength entries are what it held at the pin's cursor.
@@ -196,16 +263,16 @@ async function* checkpointLines(
       const previous = timeline.previousOf(i);
       backLinks[i - start] = previous < 0 ? 0 : i - previous;
     }
-    if (line([seqDeltas, backLinks])) yield take();
+    await sink.put(`[${JSON.stringify(seqDeltas)},${JSON.stringify(backLinks)}]\n`);
     if (slicer.due(64)) await pauseChecked();
   }
   for (const _ of digest.timeline(timeline, state.timelineLength)) if (slicer.due(64)) await pauseChecked();
   checkValid();
-  if (pendingLength > 0) yield take();
+  await sink.drain();
   // The trailer vouches for everything before it: not once the projection was reset under the pin.
   checkValid();
   const digestHex = digest.finish(state.counts);
-  const trailer = `${JSON.stringify({ end: { sha256: sha.digest('hex'), digest: digestHex } })}\n`;
-  yield Buffer.from(trailer);
-  return { rawBytes: rawBytes + trailer.length, digest: digestHex };
+  await sink.put(`${JSON.stringify({ end: { sha256: sink.seal(), digest: digestHex } })}\n`);
+  await sink.drain();
+  return digestHex;
 }
